@@ -1,0 +1,164 @@
+"""``dl.agents``: registration, heartbeats, liveness and deregistration.
+
+Liveness is derived from heartbeat age against configurable intervals, never
+stored, so it is true at the moment it is read.  Deregistering an agent puts
+its tasks back in the queue and releases its leases and reservations in one
+transaction: nothing is left orphaned.  Its mail is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from . import clock
+from .context import StoreContext
+from .engine import Tx
+from .errors import InvalidInputError, NotFoundError
+from .jsonvalues import as_text, dump_string_list, read_list
+from .models import Agent, Task
+from .task_rows import RETURNING, task_from_row
+
+AGENT_COLUMNS = ("id", "name", "status", "skills", "session_id", "last_heartbeat", "heartbeat_at",
+                 "current_task", "registered_at", "version")
+AGENT_SELECT = "SELECT " + ", ".join(AGENT_COLUMNS) + " FROM agents"
+
+
+class Agents:
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+        self._engine = ctx.engine
+
+    def _decode(self, row: tuple) -> Agent:
+        values = dict(zip(AGENT_COLUMNS, row))
+        problems: list[str] = []
+        raw: dict[str, Any] = {}
+        skills, ok = read_list(values["skills"])
+        if not ok:
+            problems.append("skills: not a JSON array of strings")
+            raw["skills"] = as_text(values["skills"])
+        text_beat = clock.parse_timestamp(values["last_heartbeat"])
+        if values["last_heartbeat"] is not None and text_beat is None:
+            problems.append("last_heartbeat: unreadable timestamp")
+            raw["last_heartbeat"] = as_text(values["last_heartbeat"])
+        epoch_beat = values["heartbeat_at"] if isinstance(values["heartbeat_at"], (int, float)) else None
+        beats = [b for b in (text_beat, epoch_beat) if b is not None]
+        last = max(beats) if beats else None
+        age = None if last is None else max(0.0, clock.now() - last)
+        return Agent(
+            id=as_text(values["id"]) or "",
+            name=as_text(values["name"]),
+            status=as_text(values["status"]) or "idle",
+            skills=skills,
+            session_id=as_text(values["session_id"]),
+            last_heartbeat=last,
+            current_task=as_text(values["current_task"]),
+            registered_at=values["registered_at"] if isinstance(values["registered_at"], (int, float)) else None,
+            version=values["version"] if isinstance(values["version"], int) else 1,
+            liveness=self._ctx.liveness.classify(age),
+            problems=tuple(problems),
+            raw=raw,
+        )
+
+    def register(self, id: str, *, name: str | None = None, skills: Iterable[str] = (),
+                 session_id: str | None = None, status: str = "idle") -> Agent:
+        """Register an agent, or update it when the id exists (counts as a heartbeat)."""
+        if not isinstance(id, str) or not id.strip():
+            raise InvalidInputError("an agent needs a non-empty id")
+        skills_json = dump_string_list(list(skills), what="skills")
+        moment = clock.now()
+
+        def write(tx: Tx) -> Agent:
+            tx.execute(
+                "INSERT INTO agents(id, name, status, skills, session_id, last_heartbeat, heartbeat_at, registered_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET name = coalesce(excluded.name, agents.name),"
+                " status = excluded.status, skills = excluded.skills,"
+                " session_id = coalesce(excluded.session_id, agents.session_id),"
+                " last_heartbeat = excluded.last_heartbeat, heartbeat_at = excluded.heartbeat_at,"
+                " version = agents.version + 1",
+                (id, name, status, skills_json, session_id, clock.to_db_text(moment), moment, moment),
+            )
+            return self._decode(tx.row(AGENT_SELECT + " WHERE id = ?", (id,)))
+
+        return self._engine.write(write)
+
+    def heartbeat(self, id: str, *, status: str | None = None, current_task: str | None = None,
+                  clear_task: bool = False) -> Agent:
+        """Record that the agent is alive (and optionally what it is doing)."""
+        moment = clock.now()
+
+        def write(tx: Tx) -> Agent:
+            changed = tx.execute(
+                "UPDATE agents SET last_heartbeat = ?, heartbeat_at = ?, status = coalesce(?, status),"
+                " current_task = CASE WHEN ? THEN NULL ELSE coalesce(?, current_task) END WHERE id = ?",
+                (clock.to_db_text(moment), moment, status, 1 if clear_task else 0, current_task, id),
+            )
+            if not changed:
+                raise NotFoundError(f"no agent {id!r} (register it first)")
+            return self._decode(tx.row(AGENT_SELECT + " WHERE id = ?", (id,)))
+
+        return self._engine.write(write)
+
+    def get(self, id: str) -> Agent:
+        row = self._engine.row(AGENT_SELECT + " WHERE id = ?", (id,))
+        if row is None:
+            raise NotFoundError(f"no agent {id!r}")
+        return self._decode(row)
+
+    def find(self, id: str) -> Agent | None:
+        row = self._engine.row(AGENT_SELECT + " WHERE id = ?", (id,))
+        return None if row is None else self._decode(row)
+
+    def list(self, *, liveness: str | None = None) -> list[Agent]:
+        agents = [self._decode(r) for r in self._engine.rows(AGENT_SELECT + " ORDER BY id")]
+        return [a for a in agents if liveness is None or a.liveness == liveness]
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Agent]:
+        from .jsonvalues import dump_json
+
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        rows = self._engine.rows(AGENT_SELECT + " WHERE id IN (SELECT value FROM json_each(?))",
+                                 (dump_json(wanted, what="ids"),))
+        return {agent.id: agent for agent in map(self._decode, rows)}
+
+    def liveness_counts(self) -> dict[str, int]:
+        counts = {"alive": 0, "stale": 0, "dead": 0}
+        for agent in self.list():
+            counts[agent.liveness] += 1
+        return counts
+
+    def orphaned_tasks(self) -> list[Task]:
+        """Tasks held by agents that are dead or no longer registered."""
+        from .task_rows import TASK_SELECT
+
+        rows = self._engine.rows(TASK_SELECT + " WHERE t.status IN ('claimed', 'in_progress')")
+        tasks = [task_from_row(r) for r in rows]
+        owners = self.get_many(t.claimed_by for t in tasks if t.claimed_by)
+        return [t for t in tasks if t.claimed_by not in owners or owners[t.claimed_by].liveness == "dead"]
+
+    def deregister(self, id: str, *, by: str | None = None) -> list[Task]:
+        """Remove an agent; its tasks go back to the queue, its leases and
+        reservations are released, its mail stays.  Returns the released tasks."""
+
+        def write(tx: Tx) -> list[Task]:
+            if tx.value("SELECT 1 FROM agents WHERE id = ?", (id,)) is None:
+                raise NotFoundError(f"no agent {id!r}")
+            moment = clock.now()
+            rows = tx.rows(
+                "UPDATE tasks SET status = 'pending', claimed_by = NULL, lease_expires_at = NULL,"
+                " version = version + 1, updated_at = ?, last_actor = ?, last_action = 'deregister'"
+                " WHERE claimed_by = ? AND status IN ('claimed', 'in_progress') " + RETURNING,
+                (moment, by or id, id),
+            )
+            tx.execute("UPDATE leases SET agent_id = NULL, released_at = ? WHERE agent_id = ?", (moment, id))
+            tx.execute(
+                "UPDATE file_reservations SET status = 'released', released_at = ? WHERE agent_id = ? AND status = 'active'",
+                (moment, id),
+            )
+            tx.execute("DELETE FROM agents WHERE id = ?", (id,))
+            return [task_from_row(r) for r in rows]
+
+        return self._engine.write(write)

@@ -1,0 +1,238 @@
+"""The one libSQL connection of a process, owned by one thread.
+
+libsql-experimental holds the GIL while a query runs and its busy handler
+spins, so several threads each with a connection starve each other and see
+"database is locked".  Instead every query of this process runs on a single
+database thread; callers on any thread hand it work and wait for the answer.
+The engine also turns the binding's ``ValueError``\\ s and Rust panics into
+the typed errors of :mod:`jetpack_tui.data.errors`, and retries a locked
+database with a bounded, GIL-releasing back-off.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import libsql_experimental as libsql
+
+from .errors import (
+    ClosedError,
+    ConflictError,
+    InvalidInputError,
+    JetpackError,
+    ReadOnlyError,
+    StorageBusyError,
+    StorageError,
+)
+
+T = TypeVar("T")
+Params = Sequence[Any]
+
+#: How long SQLite's own busy handler waits before we take over (ms).  Kept
+#: short because it holds the GIL; the Python back-off below sleeps without it.
+NATIVE_BUSY_TIMEOUT_MS = 100
+
+
+class Tx:
+    """What code running on the database thread uses to talk SQL."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple]:
+        return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def row(self, sql: str, params: Params = ()) -> tuple | None:
+        found = self._conn.execute(sql, tuple(params)).fetchall()
+        return found[0] if found else None
+
+    def value(self, sql: str, params: Params = ()) -> Any:
+        found = self.row(sql, params)
+        return found[0] if found else None
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; returns the number of rows it changed."""
+        return self._conn.execute(sql, tuple(params)).rowcount
+
+    def executemany(self, sql: str, seq: Sequence[Params]) -> None:
+        for params in seq:
+            self._conn.execute(sql, tuple(params))
+
+    def script(self, sql: str) -> None:
+        self._conn.executescript(sql)
+
+
+def _is_panic(error: BaseException) -> bool:
+    return type(error).__name__ == "PanicException"
+
+
+def _is_busy(message: str) -> bool:
+    lowered = message.lower()
+    return "database is locked" in lowered or "database is busy" in lowered or "database table is locked" in lowered
+
+
+def translate(error: BaseException, where: str) -> JetpackError:
+    """Map a binding error to a typed DataLayer error (message names the file)."""
+    if isinstance(error, JetpackError):
+        return error
+    message = str(error)
+    lowered = message.lower()
+    if _is_panic(error):
+        return StorageError(f"{where}: the storage engine failed ({message})")
+    if _is_busy(message):
+        return StorageBusyError(f"{where}: database is locked by another process")
+    if "unique constraint failed" in lowered or "primary key" in lowered and "constraint" in lowered:
+        return ConflictError(f"{where}: {message}")
+    if "constraint failed" in lowered:
+        return InvalidInputError(f"{where}: {message}")
+    if "readonly" in lowered or "read-only" in lowered:
+        return ReadOnlyError(f"{where}: the database file is read-only ({message})")
+    if "disk is full" in lowered or "disk i/o" in lowered:
+        return StorageError(f"{where}: {message}")
+    return StorageError(f"{where}: {message}")
+
+
+class Engine:
+    """Serialises all database work of this process onto one thread."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        read_only: bool = False,
+        busy_deadline: float = 10.0,
+        connect: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.busy_deadline = busy_deadline
+        #: Called (on the database thread) with seconds waited while the file
+        #: is locked by someone else, so a screen can say "waiting for lock".
+        self.on_busy: Callable[[float], None] | None = None
+        self._closed = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jetpack-db")
+        self._thread_id: int | None = None
+        self._conn: Any = None
+        self._connect = connect or (lambda p: libsql.connect(p, isolation_level=None))
+        self.run(self._open)
+
+    # -- plumbing -----------------------------------------------------------
+    def _open(self) -> None:
+        self._thread_id = threading.get_ident()
+        try:
+            self._conn = self._connect(self.path)
+        except BaseException as error:  # noqa: BLE001 - panics are BaseException
+            if isinstance(error, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise translate(error, self.path) from None
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the database thread and return its result."""
+        if self._closed:
+            raise ClosedError(f"{self.path}: the DataLayer is closed")
+        if threading.get_ident() == self._thread_id:
+            return fn(*args)
+        try:
+            future = self._executor.submit(fn, *args)
+        except RuntimeError:
+            raise ClosedError(f"{self.path}: the DataLayer is closed") from None
+        return future.result()
+
+    def _guarded(self, fn: Callable[[Tx], T]) -> T:
+        try:
+            return fn(Tx(self._conn))
+        except JetpackError:
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # noqa: BLE001
+            raise translate(error, self.path) from None
+
+    # -- public ---------------------------------------------------------------
+    def read(self, fn: Callable[[Tx], T]) -> T:
+        """Run read-only work, retrying while the file is briefly busy."""
+        return self.run(self._with_busy_retry, fn, False)
+
+    def write(self, fn: Callable[[Tx], T]) -> T:
+        """Run ``fn`` inside ``BEGIN IMMEDIATE`` … ``COMMIT``; roll back on error.
+
+        ``BEGIN IMMEDIATE`` takes the write lock before the first read, so a
+        compare-and-swap decided inside ``fn`` cannot be invalidated by
+        another writer before it commits.
+        """
+        if self.read_only:
+            raise ReadOnlyError(f"{self.path}: opened read-only; writes are refused")
+        return self.run(self._with_busy_retry, fn, True)
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple]:
+        return self.read(lambda tx: tx.rows(sql, params))
+
+    def row(self, sql: str, params: Params = ()) -> tuple | None:
+        return self.read(lambda tx: tx.row(sql, params))
+
+    def value(self, sql: str, params: Params = ()) -> Any:
+        return self.read(lambda tx: tx.value(sql, params))
+
+    def _with_busy_retry(self, fn: Callable[[Tx], T], transactional: bool) -> T:
+        started = time.monotonic()
+        pause = 0.002
+        while True:
+            try:
+                if transactional:
+                    return self._transaction(fn)
+                return self._guarded(fn)
+            except StorageBusyError:
+                waited = time.monotonic() - started
+                if waited >= self.busy_deadline:
+                    raise StorageBusyError(
+                        f"{self.path}: database stayed locked by another process for {waited:.1f} s"
+                    ) from None
+                if self.on_busy is not None and waited > 0.5:
+                    self.on_busy(waited)
+                time.sleep(pause)  # releases the GIL, unlike the native handler
+                pause = min(pause * 2, 0.1)
+
+    def _transaction(self, fn: Callable[[Tx], T]) -> T:
+        tx = Tx(self._conn)
+        if self._conn.in_transaction:  # nested write: join the open transaction
+            return self._guarded(fn)
+        self._guarded(lambda t: t.execute("BEGIN IMMEDIATE"))
+        try:
+            result = self._guarded(fn)
+            self._guarded(lambda t: t.execute("COMMIT"))
+            return result
+        except BaseException:
+            try:
+                if self._conn.in_transaction:
+                    tx.execute("ROLLBACK")
+            except BaseException:  # noqa: BLE001 - rollback failure must not mask the cause
+                pass
+            raise
+
+    def close(self) -> None:
+        if self._closed:
+            return
+
+        def _close() -> None:
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                except BaseException:  # noqa: BLE001
+                    pass
+            self._conn = None
+
+        try:
+            self.run(_close)
+        finally:
+            self._closed = True
+            self._executor.shutdown(wait=True)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
