@@ -9,13 +9,11 @@ patterns.  The answer has to be exact:
   same file at the same time - silent lost work and merge conflicts;
 * a false positive blocks an agent for no reason and can deadlock the swarm.
 
-Popular heuristics (comparing literal prefixes, matching one pattern against
-the other as if it were a path, ...) get cases like ``src/*.py`` vs
-``src/**/test_*.py`` wrong.  Here each pattern is a regular language, and
-overlap is decided as emptiness of the intersection with a product-automaton
-search - at two levels: path segments, and characters inside one segment.
-Both searches are memoised breadth-first searches over pairs of positions, so
-the cost is polynomial in the pattern lengths.
+Heuristics (literal prefixes, matching one pattern against the other as if it
+were a path) get e.g. ``src/*.py`` vs ``src/**/test_*.py`` wrong.  Here each
+pattern is a regular language and overlap is emptiness of the intersection,
+decided by a product-automaton search at two levels (path segments; characters
+inside a segment), each a memoised BFS over pairs of positions: polynomial.
 
 Pattern syntax (case-sensitive; segments are separated by ``/``):
 
@@ -25,11 +23,10 @@ Pattern syntax (case-sensitive; segments are separated by ``/``):
 * ``**`` as a whole segment: zero or more whole segments (``a**`` is ``a*``).
 
 Normalisation, for patterns and paths alike: empty segments are dropped
-(``a//b/`` -> ``a/b``, a leading ``/`` too) and so are leading ``.`` segments
-(``./src`` -> ``src``).  Directories are not special: ``docs/`` means exactly
-the path ``docs``.  Paths have at least one segment, so a pattern that
-normalises to nothing (``""``, ``"."``) matches no path; other ``.`` and
-``..`` segments are ordinary names.
+(``a//b/`` -> ``a/b``) and so are leading ``.`` segments (``./src`` -> ``src``).
+Directories are not special (``docs/`` means exactly the path ``docs``).  Paths
+have at least one segment, so ``""`` or ``"."`` matches nothing; other ``.``
+and ``..`` segments are ordinary names.
 """
 
 from __future__ import annotations
