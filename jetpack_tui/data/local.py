@@ -85,9 +85,16 @@ def create_local_data_layer(
     retry_base: float = 2.0,
     busy_deadline: float = 10.0,
     embedder=None,
+    single_thread: bool = False,
 ) -> LocalDataLayer:
-    """Open (creating and upgrading as needed) the database at ``path``."""
-    engine = open_engine(os.fspath(path), read_only=read_only, busy_deadline=busy_deadline)
+    """Open (creating and upgrading as needed) the database at ``path``.
+
+    ``single_thread=True`` is for agents that are one loop: queries run on the
+    calling thread (faster claims) and other threads are refused.  The
+    default runs them on a private database thread, safe from any thread.
+    """
+    engine = open_engine(os.fspath(path), read_only=read_only, busy_deadline=busy_deadline,
+                         single_thread=single_thread)
     ctx = StoreContext(engine=engine, liveness=liveness or Liveness(), lease_ttl=lease_ttl,
                        retry_base=retry_base)
     return LocalDataLayer(engine, ctx, embedder=embedder)

@@ -122,7 +122,6 @@ ALTER TABLE tasks ADD COLUMN priority_rank INTEGER;
 CREATE INDEX IF NOT EXISTS tasks_claim_order ON tasks(status, priority_rank, created_at);
 CREATE INDEX IF NOT EXISTS tasks_owner ON tasks(claimed_by, status);
 CREATE INDEX IF NOT EXISTS tasks_parent ON tasks(parent_id);
-CREATE INDEX IF NOT EXISTS tasks_lease ON tasks(lease_expires_at);
 CREATE INDEX IF NOT EXISTS tasks_created ON tasks(created_at);
 
 -- priority_rank orders claims (critical first); kept by trigger so that rows
@@ -159,8 +158,11 @@ BEGIN
     last_action = 'external', last_actor = NULL WHERE id = NEW.id;
 END;
 
+-- Plain INTEGER PRIMARY KEYs (no AUTOINCREMENT: it costs a sqlite_sequence
+-- write per row on the claim's hot path).  Ids stay monotonic because rows
+-- are never deleted (task_events) or only an old prefix is (change_log).
 CREATE TABLE IF NOT EXISTS task_events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   task_id TEXT NOT NULL,
   at REAL NOT NULL,
   actor TEXT,
@@ -231,7 +233,7 @@ CREATE INDEX IF NOT EXISTS memories_task ON memories(task_id);
 CREATE INDEX IF NOT EXISTS memories_type ON memories(type, importance);
 
 CREATE TABLE IF NOT EXISTS change_log (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   tbl TEXT NOT NULL,
   row_id TEXT,
   op TEXT NOT NULL,

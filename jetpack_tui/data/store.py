@@ -115,11 +115,12 @@ def migrate(tx: Tx, path: str) -> int:
     return current
 
 
-def open_engine(path: str, *, read_only: bool = False, busy_deadline: float = 10.0) -> Engine:
+def open_engine(path: str, *, read_only: bool = False, busy_deadline: float = 10.0,
+                single_thread: bool = False) -> Engine:
     """Open (creating if needed) and upgrade a Jetpack database file."""
     path = os.fspath(path)
     _check_file(path, read_only)
-    engine = Engine(path, read_only=read_only, busy_deadline=busy_deadline)
+    engine = Engine(path, read_only=read_only, busy_deadline=busy_deadline, single_thread=single_thread)
     try:
         engine.run(lambda: engine.read(lambda tx: tx.rows(BUSY_TIMEOUT_SQL)))
         version = engine.read(lambda tx: installed_version(tx, path))

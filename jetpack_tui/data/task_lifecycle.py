@@ -10,12 +10,13 @@ any number of concurrent claimers exactly one wins.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import clock
 from .engine import Tx
 from .errors import ConflictError, InvalidInputError, NotFoundError, StaleLeaseError
-from .jsonvalues import dump_json, dump_string_list, read_list
+from .jsonvalues import dump_json
 from .mail_rows import release_task_reservations
 from .models import Task
 from .task_rows import READY_SQL, RETURNING, TASK_SELECT, array_ok, safe_array, task_from_row
@@ -32,9 +33,12 @@ _GRANT = (
 
 #: The task's required skills are a subset of the agent's (case-insensitive).
 _SKILLS_SQL = (
+    "(t.required_skills IS NULL OR t.required_skills = '[]' OR "
     f"({array_ok('t.required_skills')} AND NOT EXISTS ("
     f"SELECT 1 FROM json_each({safe_array('t.required_skills')}) s "
-    "WHERE lower(s.value) NOT IN (SELECT lower(a.value) FROM json_each(?) a)))"
+    "WHERE lower(s.value) NOT IN (SELECT lower(a.value) FROM json_each("
+    "(SELECT CASE WHEN json_valid(skills) AND json_type(CASE WHEN json_valid(skills) THEN skills END) = 'array'"
+    " THEN skills ELSE '[]' END FROM agents WHERE id = ?)) a))))"
 )
 
 _NEXT_READY = (
@@ -88,17 +92,12 @@ class TaskLifecycle:
         action = "claim" if by is None else "claim_for"
         actor = by or agent_id
 
+        if task_id is None:
+            return self._engine.run(self._claim_next, agent_id, seconds, actor, action, session_id)
+
         def write(tx: Tx) -> Task | None:
             moment = clock.now()
             grant = (agent_id, moment, moment + seconds, moment, actor, action, session_id)
-            if task_id is None:
-                raw_skills = tx.value("SELECT skills FROM agents WHERE id = ?", (agent_id,))
-                skills, _ = read_list(raw_skills)
-                row = tx.row(
-                    f"{_GRANT} WHERE id = ({_NEXT_READY}) AND status = 'pending' {RETURNING}",
-                    (*grant, moment, dump_string_list(skills, what="skills")),
-                )
-                return None if row is None else task_from_row(row)
             guard = " AND version = ?" if expected_version is not None else ""
             row = tx.row(
                 f"{_GRANT} WHERE id = ? AND status = 'pending' AND id IN "
@@ -116,6 +115,25 @@ class TaskLifecycle:
             raise ConflictError(f"task {task_id} is blocked by its dependencies", current)
 
         return self._engine.write(write)
+
+    def _claim_next(self, agent_id: str, seconds: float, actor: str, action: str,
+                    session_id: str | None) -> Task | None:
+        """The hot path (on the database thread): one self-contained
+        compare-and-swap statement picks and grants the best ready task.
+        ``RETURNING`` only the key (returning whole rows costs more than
+        reading them back), then read the granted row."""
+        moment = clock.now()
+        rows = self._engine.write_statement(
+            f"{_GRANT} WHERE id = ({_NEXT_READY}) AND status = 'pending' RETURNING id, claim_token",
+            (agent_id, moment, moment + seconds, moment, actor, action, session_id, moment, agent_id),
+        )
+        if not rows:
+            return None
+        granted_id, token = rows[0]
+        task = self._engine.read(lambda tx: self._current(tx, granted_id))
+        if task.claim_token != token:  # changed again in the microseconds since: report what we were granted
+            task = replace(task, claim_token=token)
+        return task
 
     # -- holder operations: each needs the current lease token ------------------
     def _holder_update(self, task_id: str, agent_id: str, token: int, sets: str, params: tuple,

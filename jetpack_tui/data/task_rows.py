@@ -22,9 +22,10 @@ def array_ok(column: str) -> str:
 #: A pending task is ready when its dependency list is readable and every
 #: dependency exists and is completed.
 READY_SQL = (
+    "(t.dependencies IS NULL OR t.dependencies = '[]' OR "
     f"({array_ok('t.dependencies')} AND NOT EXISTS ("
     f"SELECT 1 FROM json_each({safe_array('t.dependencies')}) d "
-    "LEFT JOIN tasks dt ON dt.id = d.value WHERE dt.status IS NOT 'completed'))"
+    "LEFT JOIN tasks dt ON dt.id = d.value WHERE dt.status IS NOT 'completed')))"
 )
 
 TASK_COLUMNS = (

@@ -8,6 +8,7 @@ as one object while each file keeps one job.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from .jsonvalues import dump_json, dump_string_list, read_list
 from .models import PRIORITIES, Blockers, Task, TaskEvent
 from .task_lifecycle import TaskLifecycle
 from .task_operator import TaskOperatorActions
-from .task_rows import EVENT_SELECT, READY_SQL, RETURNING, TASK_SELECT, event_from_row, rank_of, safe_array, task_from_row
+from .task_rows import EVENT_SELECT, READY_SQL, TASK_SELECT, event_from_row, rank_of, safe_array, task_from_row
 
 #: Columns the task list can be sorted by (whitelist: never interpolate input).
 SORTABLE = {
@@ -82,10 +83,9 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
     ) -> Task:
         validate_title(title)
         validate_priority(priority)
-        skills = list(required_skills)
-        deps = list(dependencies)
-        skills_json = dump_string_list(skills, what="required_skills")
-        deps_json = dump_string_list(deps, what="dependencies")
+        skills_json = dump_string_list(required_skills, what="required_skills")
+        deps_json = dump_string_list(dependencies, what="dependencies")
+        deps = json.loads(deps_json)
         if id is not None and (not isinstance(id, str) or not id.strip()):
             raise InvalidInputError("a task id must be a non-empty string")
         if not isinstance(max_attempts, int) or max_attempts < 1:
@@ -267,11 +267,11 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
                 raise InvalidInputError(f"dependencies of {task_id} would form a cycle")
             if not sets:
                 return current
-            row = tx.row(
+            tx.execute(
                 f"UPDATE tasks SET {', '.join(sets)}, version = version + 1, updated_at = ?, "
-                f"last_actor = ?, last_action = 'update' WHERE id = ? {RETURNING}",
+                "last_actor = ?, last_action = 'update' WHERE id = ?",
                 (*params, clock.now(), by, task_id),
             )
-            return task_from_row(row)
+            return self._get(tx, task_id)
 
         return self._engine.write(write)
