@@ -1,0 +1,170 @@
+"""The Jetpack dashboard application: wiring only.
+
+Data comes in through :class:`~jetpack_tui.ui.refresh.Refresher` (fed by a
+:mod:`~jetpack_tui.ui.feed` source) and goes back through
+:mod:`~jetpack_tui.ui.actions`; panes live in :mod:`~jetpack_tui.ui.panes`,
+widgets in :mod:`~jetpack_tui.ui.widgets`, styles in the top-level
+``styles/`` folder (every ``*.tcss`` there is loaded).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from textual.app import App
+from textual.binding import Binding
+
+from jetpack_tui.config import Settings
+from jetpack_tui.data import clock as data_clock
+
+from .commands import JetpackCommands
+from .feed import FeedSource, PollSource, choose_source
+from .keymap import binding_ids, split_keymap
+from .messages import FeedDelivered, FeedFailed, FeedPoke, RefreshDone, StatusCounts, Summary
+from .refresh import Refresher
+from .screens.dashboard import DashboardScreen
+from .widgets.help_screen import HelpScreen
+from .widgets.status_line import StatusLine, StatusState
+
+STYLES = Path(__file__).resolve().parents[2] / "styles"
+
+
+def _location(dl: Any) -> str:
+    location = str(getattr(dl, "location", "") or "")
+    return location or "?"
+
+
+class JetpackApp(App):
+    """``JetpackApp(dl, settings=..., clock=...)``; ``clock`` freezes "now" in tests."""
+
+    TITLE = "jetpack-tui"
+    CSS_PATH = sorted(STYLES.glob("*.tcss"))
+    COMMANDS = App.COMMANDS | {JetpackCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("colon", "command_palette", "Palette", show=False, id="app.palette"),
+        Binding("p", "toggle_pause", "Pause", id="app.pause"),
+        Binding("ctrl+r", "force_refresh", "Refresh", id="app.refresh"),
+        Binding("f8", "screenshot", "Screenshot", show=False, id="app.screenshot"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, dl: Any, *, settings: Settings | None = None, clock: Callable[[], float] | None = None,
+                 watch: bool = True, screenshot_dir: str | Path = ".", start_pane: str = "tasks") -> None:
+        super().__init__()
+        self.dl = dl
+        self.settings = settings or Settings()
+        self.clock: Callable[[], float] = clock or (lambda: data_clock.now())
+        self.read_only = bool(getattr(dl, "read_only", False))
+        self.operator = self.settings.operator
+        self.screenshot_dir = Path(screenshot_dir)
+        self._start_pane = start_pane
+        self._watch = watch
+        self.summary: Summary | None = None
+        self.source: FeedSource | None = None
+        self.refresher = Refresher(self, dl, clock=self.clock, panes=lambda: self.dashboard.panes,
+                                   active=lambda: self.dashboard.active_pane_id,
+                                   page_size=self.settings.page_size)
+
+    def get_default_screen(self) -> DashboardScreen:
+        return DashboardScreen(self._start_pane)
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        return self.screen_stack[0]  # type: ignore[return-value]
+
+    # -- lifecycle ---------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.settings.theme:
+            if self.settings.theme in self.available_themes:
+                self.theme = self.settings.theme
+            else:
+                self.notify(f"unknown theme {self.settings.theme!r}; try: {', '.join(sorted(self.available_themes))}",
+                            severity="warning")
+        keys, unknown = split_keymap(self.settings.keys, binding_ids())
+        if unknown:
+            self.notify(f"[keys] names unknown bindings: {', '.join(unknown)}", severity="warning", markup=False)
+        if keys:
+            self.set_keymap(keys)
+
+    def start_live(self) -> None:
+        """Called by the dashboard screen once its panes are mounted."""
+        self.source = choose_source(self.refresher, self.dl, poll_interval=self.settings.poll_interval,
+                                    watch=self._watch)
+        if isinstance(self.source, PollSource):
+            self.source.start(None)
+        self.set_interval(1.0, self._tick, name="tick")
+        self.refresher.poke()
+        self.update_status()
+
+    def on_unmount(self) -> None:
+        if self.source is not None:
+            self.source.stop()
+
+    def _tick(self) -> None:
+        self.refresher.tick()
+        now = self.clock()
+        self.dashboard.active_pane.tick(now)
+        self.update_status()
+
+    # -- the refresh path -------------------------------------------------------------
+    def on_feed_delivered(self, message: FeedDelivered) -> None:
+        self.refresher.deliver(message.changes, message.cursor)
+
+    def on_feed_poke(self, message: FeedPoke) -> None:
+        self.refresher.poke()
+
+    def on_feed_failed(self, message: FeedFailed) -> None:
+        # The watcher keeps watching (and polling) after reporting; the warning
+        # stays until a refresh succeeds again.
+        self.refresher.failed(message.reason)
+        self.update_status()
+
+    def on_refresh_done(self, message: RefreshDone) -> None:
+        first = self.refresher.jobs_done == 0
+        self.refresher.finished(message)
+        if first and message.error is None and self.source is not None and not isinstance(self.source, PollSource):
+            self.source.start(self.refresher.cursor)
+        self.update_status()
+
+    def on_status_counts(self, message: StatusCounts) -> None:
+        self.summary = message.summary
+        self.update_status()
+
+    def status_state(self) -> StatusState:
+        r = self.refresher
+        mono = time.monotonic()
+        return StatusState(
+            mode=str(getattr(self.dl, "mode", "local")), location=_location(self.dl), read_only=self.read_only,
+            paused=r.paused, source=self.source.kind if self.source else "poll",
+            loading=r.last_ok_at is None and r.error is None,
+            since_change=None if r.last_change_at is None else mono - r.last_change_at,
+            data_age=None if r.last_ok_at is None else mono - r.last_ok_at,
+            error=r.error, summary=self.summary)
+
+    def update_status(self) -> None:
+        try:
+            line = self.dashboard.query_one("#status-line", StatusLine)
+        except Exception:  # noqa: BLE001 - not mounted yet / shutting down
+            return
+        line.show(self.status_state())
+
+    # -- app-wide actions ---------------------------------------------------------
+    def action_toggle_pause(self) -> None:
+        self.refresher.set_paused(not self.refresher.paused)
+        self.update_status()
+
+    def action_force_refresh(self) -> None:
+        self.refresher.reload_all()
+
+    def action_screenshot(self) -> None:
+        self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+        path = self.save_screenshot(path=str(self.screenshot_dir))
+        self.notify(f"saved {path}", markup=False)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen.active_bindings, self.get_key_display))

@@ -1,0 +1,143 @@
+"""The base every dashboard pane follows (Overview, Tasks, Agents, Mail…).
+
+How data reaches a pane (one way in)::
+
+    feed source ─▶ Refresher (UI thread) ─▶ refresh worker (thread)
+                                              │ pane.fetch(dl, request)  ← reads the DB
+                                              ▼
+                          pane.post_message(<your PaneData subclass>)
+                                              │ (UI thread)
+                                              ▼
+                          on_<your_message>(): update widgets, keyed by id
+
+Writing a pane:
+
+1. Subclass :class:`Pane`; set ``PANE_ID`` (``"agents"``), ``TITLE``,
+   ``KEY`` (the number key that shows it) and ``TABLES`` (the change-feed
+   tables it shows, e.g. ``frozenset({"agents"})``).  Register the class in
+   :data:`jetpack_tui.ui.panes.registry.PANES`.
+2. ``view_state()`` (UI thread) returns an immutable snapshot of what the
+   operator is looking at (filters, sort, page, selected id).  The worker
+   gets it in ``request.view``; never read widget state from ``fetch``.
+3. ``fetch(dl, request)`` runs **in the worker thread**: call DataLayer
+   methods only (no SQL, no widgets), keep reads small and paged, and
+   return the messages to post to this pane.  ``request.reload`` asks for
+   everything; otherwise ``request.changes.ids(table)`` says which rows
+   changed — re-read just those (``get_many``).  ``request.detail`` asks for
+   the selected row's detail.  Tag messages with ``request.generation``.
+4. Handle the messages (``on_…``) on the UI thread: drop those whose
+   ``generation`` is not :attr:`generation` (the view changed since), then
+   update only what changed (``update_cell``/``add_row``/``remove_row``
+   keyed by entity id) so cursor and scroll stay put.
+5. When the operator changes the view (filter, sort, page) call
+   :meth:`view_changed` (bumps the generation and asks for a reload);
+   when the selection moves call :meth:`request_detail`.
+6. Put DB text in widgets only via :mod:`jetpack_tui.ui.safe_text`.
+7. Styles go in ``styles/<pane>.tcss`` (theme variables only); bindings
+   carry ``id="<pane>.<action>"`` so the config can remap them.
+
+Hidden panes are not refreshed: they are marked :attr:`stale` and reload
+when shown (set ``LIVE_WHEN_HIDDEN = True`` to opt out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.containers import Vertical
+from textual.message import Message
+
+from jetpack_tui.data.changes import ChangeSet
+
+if TYPE_CHECKING:
+    from jetpack_tui.ui.app import JetpackApp
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """What the worker hands ``Pane.fetch`` (immutable; safe across threads)."""
+
+    changes: ChangeSet
+    view: Any
+    generation: int
+    now: float
+    reload: bool = False
+    detail: bool = False
+    #: The operator is looking at this pane.
+    active: bool = True
+    page_size: int = 200
+
+
+class Pane(Vertical):
+    """A dashboard pane: one widget, one module, its own styles file."""
+
+    PANE_ID: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    KEY: ClassVar[str] = ""
+    TABLES: ClassVar[frozenset[str]] = frozenset()
+    LIVE_WHEN_HIDDEN: ClassVar[bool] = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("id", f"pane-{self.PANE_ID}")
+        super().__init__(**kwargs)
+        self.add_class("pane")
+        #: Bumped whenever the view changes; answers for older views are dropped.
+        self.generation = 0
+        #: Changes arrived while hidden: reload when shown.
+        self.stale = True
+        #: Set once the first data arrived (the status line says "loading" before).
+        self.loaded = False
+
+    # -- the contract -----------------------------------------------------
+    def view_state(self) -> Hashable:
+        """Immutable snapshot of what the operator looks at (UI thread)."""
+        return None
+
+    def wants(self, changes: ChangeSet) -> bool:
+        """Does this change set touch what the pane shows?"""
+        return changes.reload or bool(changes.tables & self.TABLES)
+
+    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[Message]:
+        """Worker thread: read via ``dl`` and return messages for this pane."""
+        return ()
+
+    def tick(self, now: float) -> None:
+        """UI thread, every second while shown: re-render ages and countdowns."""
+
+    def selected_key(self) -> str | None:
+        """Id of the selected row (for the palette and the drawer)."""
+        return None
+
+    def jump_to(self, key: str) -> bool:
+        """Select the row with this id (command palette); False if unsupported."""
+        return False
+
+    def focus_main(self) -> None:
+        """Focus the pane's main widget when it is shown."""
+        self.focus()
+
+    # -- helpers for subclasses ---------------------------------------------
+    @property
+    def jetpack(self) -> "JetpackApp":
+        return self.app  # type: ignore[return-value]
+
+    def current(self, message: Any) -> bool:
+        """True when ``message`` was fetched for the current view."""
+        return getattr(message, "generation", None) == self.generation
+
+    def view_changed(self) -> None:
+        """The operator changed filters/sort/page: reload with the new view."""
+        self.generation += 1
+        self.request_reload()
+
+    def request_reload(self) -> None:
+        self.jetpack.refresher.request(self.PANE_ID, reload=True)
+
+    def request_detail(self) -> None:
+        self.jetpack.refresher.request(self.PANE_ID, detail=True)
+
+    def mark_loaded(self) -> None:
+        self.loaded = True
+        self.stale = False

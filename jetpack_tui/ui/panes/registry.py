@@ -1,0 +1,16 @@
+"""The panes of the dashboard, in number-key order (1–6).
+
+Adding a pane: write its module (see :mod:`.base`), add the class here.
+"""
+
+from __future__ import annotations
+
+from .agents import AgentsPane
+from .base import Pane
+from .mail import MailPane
+from .memory import MemoryPane
+from .overview import OverviewPane
+from .reservations import ReservationsPane
+from .tasks import TasksPane
+
+PANES: tuple[type[Pane], ...] = (OverviewPane, TasksPane, AgentsPane, MailPane, ReservationsPane, MemoryPane)

@@ -1,0 +1,1 @@
+"""Reusable widgets and modal screens of the dashboard, one per module."""

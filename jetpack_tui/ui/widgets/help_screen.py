@@ -1,0 +1,56 @@
+"""``?``: the keys of the focused pane, the screen and the app.
+
+Built from ``screen.active_bindings`` at the moment it opens, so it shows
+the keys as remapped by the config and hides actions that are disabled
+(operator actions in read-only mode return ``False`` from ``check_action``).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+
+def _owner(binding: ActiveBinding) -> str:
+    node = binding.node
+    title = getattr(node, "TITLE", None)
+    if isinstance(title, str) and title and not hasattr(node, "screen_stack"):
+        return title
+    return type(node).__name__.removesuffix("Screen").removesuffix("App") or "App"
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, bindings: dict[str, ActiveBinding], key_display: Callable[[Binding], str]) -> None:
+        super().__init__()
+        self._bindings = bindings
+        self._key_display = key_display
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """(where, key, description, id) for every enabled binding, focused widget first."""
+        seen: list[tuple[str, str, str, str]] = []
+        for binding in self._bindings.values():
+            if not binding.enabled:
+                continue
+            b = binding.binding
+            description = b.description or b.action
+            seen.append((_owner(binding), self._key_display(b), description, b.id or ""))
+        return seen
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(Text("Keys (esc to close)", style="bold"), id="help-title")
+            table: DataTable = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("where", "key", "does", "binding id")
+            for where, key, description, binding_id in self.rows():
+                table.add_row(Text(where), Text(key), Text(description), Text(binding_id))
+            yield table
