@@ -21,7 +21,7 @@ from .jsonvalues import dump_json, dump_string_list, read_list
 from .models import PRIORITIES, Blockers, Task, TaskEvent
 from .task_lifecycle import TaskLifecycle
 from .task_operator import TaskOperatorActions
-from .task_rows import EVENT_SELECT, READY_SQL, TASK_SELECT, event_from_row, rank_of, safe_array, task_from_row
+from .task_rows import EVENT_SELECT, READY_SQL, TASK_SELECT, event_from_row, rank_of, task_from_row
 
 #: Columns the task list can be sorted by (whitelist: never interpolate input).
 SORTABLE = {
@@ -47,17 +47,26 @@ def validate_priority(priority: Any) -> str:
 
 
 def would_cycle(tx: Tx, task_id: str, dependencies: Sequence[str]) -> bool:
-    """True when ``task_id`` is reachable from ``dependencies`` (a cycle)."""
-    if task_id in dependencies:
-        return True
-    found = tx.value(
-        "WITH RECURSIVE reach(id) AS ("
-        " SELECT value FROM json_each(?)"
-        f" UNION SELECT d.value FROM reach JOIN tasks t ON t.id = reach.id, json_each({safe_array('t.dependencies')}) d"
-        ") SELECT 1 FROM reach WHERE id = ? LIMIT 1",
-        (dump_json(list(dependencies), what="dependencies"), task_id),
-    )
-    return bool(found)
+    """True when ``task_id`` is reachable from ``dependencies`` (a cycle).
+
+    A breadth-first walk in Python, one indexed query per level, rather than a
+    recursive CTE: Turso's server does not run recursive CTEs.
+    """
+    seen: set[str] = set()
+    frontier = [d for d in dependencies if isinstance(d, str)]
+    while frontier:
+        if task_id in frontier:
+            return True
+        seen.update(frontier)
+        rows = tx.rows(
+            "SELECT dependencies FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
+            (dump_json(frontier, what="dependencies"),),
+        )
+        following: set[str] = set()
+        for (raw,) in rows:
+            following.update(read_list(raw)[0])
+        frontier = [d for d in following if d not in seen]
+    return False
 
 
 class Tasks(TaskLifecycle, TaskOperatorActions):
