@@ -11,8 +11,11 @@ database with a bounded, GIL-releasing back-off.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -40,13 +43,19 @@ NATIVE_BUSY_TIMEOUT_MS = 100
 class Tx:
     """What code running on the database thread uses to talk SQL."""
 
-    __slots__ = ("_conn",)
+    __slots__ = ("_conn", "_rescue")
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, rescue: Callable[[str, Params], list[tuple]] | None = None) -> None:
         self._conn = conn
+        self._rescue = rescue
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
-        return self._conn.execute(sql, tuple(params)).fetchall()
+        try:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+        except BaseException as error:  # noqa: BLE001 - the binding panics on bad UTF-8
+            if self._rescue is None or not _is_undecodable(error) or self._conn.in_transaction:
+                raise
+            return self._rescue(sql, params)
 
     def row(self, sql: str, params: Params = ()) -> tuple | None:
         found = self._conn.execute(sql, tuple(params)).fetchall()
@@ -66,6 +75,11 @@ class Tx:
 
     def script(self, sql: str) -> None:
         self._conn.executescript(sql)
+
+
+def _is_undecodable(error: BaseException) -> bool:
+    """The binding panics when a TEXT value is not valid UTF-8 (another client wrote it)."""
+    return _is_panic(error) and "Utf8Error" in str(error)
 
 
 def _is_panic(error: BaseException) -> bool:
@@ -125,6 +139,7 @@ class Engine:
         self._executor = None if single_thread else ThreadPoolExecutor(max_workers=1, thread_name_prefix="jetpack-db")
         self._thread_id: int | None = threading.get_ident() if single_thread else None
         self._conn: Any = None
+        self._rescue_conn: sqlite3.Connection | None = None
         self._connect = connect or (lambda p: libsql.connect(p, isolation_level=None))
         self.run(self._open)
 
@@ -154,9 +169,18 @@ class Engine:
             raise ClosedError(f"{self.path}: the DataLayer is closed") from None
         return future.result()
 
+    def _rescue_rows(self, sql: str, params: Params) -> list[tuple]:
+        """Re-run a read that the binding cannot decode with the stdlib driver,
+        read-only, decoding invalid UTF-8 with U+FFFD so the row still shows."""
+        if self._rescue_conn is None:
+            uri = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + "?mode=ro"
+            self._rescue_conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._rescue_conn.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
+        return self._rescue_conn.execute(sql, tuple(params)).fetchall()
+
     def _guarded(self, fn: Callable[[Tx], T]) -> T:
         try:
-            return fn(Tx(self._conn))
+            return fn(Tx(self._conn, self._rescue_rows))
         except JetpackError:
             raise
         except (KeyboardInterrupt, SystemExit):
@@ -242,12 +266,13 @@ class Engine:
             return
 
         def _close() -> None:
-            if self._conn is not None:
-                try:
-                    self._conn.close()
-                except BaseException:  # noqa: BLE001
-                    pass
-            self._conn = None
+            for conn in (self._conn, self._rescue_conn):
+                if conn is not None:
+                    try:
+                        conn.close()
+                    except BaseException:  # noqa: BLE001
+                        pass
+            self._conn = self._rescue_conn = None
 
         try:
             self.run(_close)

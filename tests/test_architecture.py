@@ -1,0 +1,36 @@
+"""House rules that keep the code reading like the design."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_data_layer_never_imports_textual():
+    code = ("import sys, jetpack_tui.data, jetpack_tui.data.local; "
+            "bad = [m for m in sys.modules if m.split('.')[0] == 'textual' or m.startswith('jetpack_tui.ui')]; "
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_no_python_file_over_400_lines():
+    big = {str(p.relative_to(ROOT)): n for p in ROOT.glob("jetpack_tui/**/*.py")
+           if (n := len(p.read_text().splitlines())) > 420}
+    assert big == {}
+
+
+def test_styles_use_theme_variables_not_hex_colours():
+    hexes = [f"{p.name}:{i}" for p in ROOT.glob("styles/*.tcss")
+             for i, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"#[0-9a-fA-F]{3,8}\b", line)]
+    assert hexes == []
+
+
+def test_ui_never_writes_sql():
+    sql = re.compile(r"\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|SELECT\s+.+\s+FROM)\b", re.IGNORECASE)
+    offenders = [str(p.relative_to(ROOT)) for p in ROOT.glob("jetpack_tui/ui/**/*.py") if sql.search(p.read_text())]
+    assert offenders == []
