@@ -19,12 +19,15 @@ from textual.binding import Binding
 from jetpack_tui.config import Settings
 from jetpack_tui.data import clock as data_clock
 
+from .actions import ActionConflicted, ActionFailed, ActionRunner, ActionSucceeded
 from .commands import JetpackCommands
 from .feed import FeedSource, PollSource, choose_source
 from .keymap import binding_ids, split_keymap
 from .messages import FeedDelivered, FeedFailed, FeedPoke, RefreshDone, StatusCounts, Summary
 from .refresh import Refresher
 from .screens.dashboard import DashboardScreen
+from .safe_text import clean
+from .widgets.conflict import ConflictScreen
 from .widgets.help_screen import HelpScreen
 from .widgets.status_line import StatusLine, StatusState
 
@@ -64,6 +67,7 @@ class JetpackApp(App):
         self._watch = watch
         self.summary: Summary | None = None
         self.source: FeedSource | None = None
+        self.actions = ActionRunner(self)
         self.refresher = Refresher(self, dl, clock=self.clock, panes=lambda: self.dashboard.panes,
                                    active=lambda: self.dashboard.active_pane_id,
                                    page_size=self.settings.page_size)
@@ -150,6 +154,20 @@ class JetpackApp(App):
         except Exception:  # noqa: BLE001 - not mounted yet / shutting down
             return
         line.show(self.status_state())
+
+    # -- outcomes of operator actions -----------------------------------------------
+    def on_action_succeeded(self, message: ActionSucceeded) -> None:
+        self.notify(f"{message.action}: {clean(message.target)} done", markup=False)
+        self.refresher.poke()
+
+    def on_action_conflicted(self, message: ActionConflicted) -> None:
+        self.push_screen(ConflictScreen(message.action, message.target, message.seen, message.current,
+                                        message.reason))
+        self.refresher.poke()
+
+    def on_action_failed(self, message: ActionFailed) -> None:
+        self.notify(f"{message.action} {clean(message.target)} failed: {clean(message.error)}",
+                    severity="error", markup=False)
 
     # -- app-wide actions ---------------------------------------------------------
     def action_toggle_pause(self) -> None:

@@ -28,9 +28,14 @@ def binding_ids() -> set[str]:
     from .app import JetpackApp
     from .panes.registry import PANES
     from .screens.dashboard import DashboardScreen
+    from .panes.tasks.table import TaskTable
+    from .widgets.agent_picker import AgentPicker
+    from .widgets.confirm import ConfirmScreen
+    from .widgets.conflict import ConflictScreen
     from .widgets.help_screen import HelpScreen
 
-    return ids_of([JetpackApp, DashboardScreen, *PANES, HelpScreen])
+    return ids_of([JetpackApp, DashboardScreen, *PANES, TaskTable, HelpScreen, ConfirmScreen, AgentPicker,
+                   ConflictScreen])
 
 
 def split_keymap(keys: dict[str, str], known: set[str]) -> tuple[dict[str, str], list[str]]:

@@ -209,7 +209,7 @@ class Refresher:
                 if not (reload or target.detail or wanted):
                     continue
                 request = FetchRequest(changes=changes, view=target.view, generation=target.generation,
-                                       now=now, reload=reload, detail=target.detail or wanted,
+                                       now=now, reload=reload, detail=target.detail,
                                        active=target.active, page_size=self.page_size)
                 try:
                     for message in target.pane.fetch(self.dl, request) or ():

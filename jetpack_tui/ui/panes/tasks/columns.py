@@ -1,0 +1,94 @@
+"""Columns of the task board and how one task becomes a row of cells.
+
+Every cell is a :class:`rich.text.Text` made by :mod:`jetpack_tui.ui.safe_text`
+(database text is shown literally).  Flagged rows (``Task.problems``) get a
+``⚑`` marker in the id cell and show the raw stored value where parsing failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from jetpack_tui.data.models import Task
+
+from ...safe_text import cell, clean, shorten
+from ...timefmt import ago, left
+
+FLAG = "⚑ "
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    sort: str | None  # name accepted by dl.tasks.list(order_by=...)
+    width: int | None = None
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "id", "id", 10),
+    Column("title", "title", "title", 22),
+    Column("status", "status", "status", 11),
+    Column("priority", "prio", "priority", 8),
+    Column("claimed_by", "claimed by", "claimed_by", 10),
+    Column("skills", "skills", "required_skills", 9),
+    Column("deps", "deps", "dependencies", 9),
+    Column("age", "age", "created_at", 4),
+    Column("lease", "lease", "lease_expires_at", 8),
+    Column("attempts", "tries", "attempts", 5),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+COLUMN_BY_SORT = {c.sort: c for c in COLUMNS if c.sort}
+
+
+class IdText(Text):
+    """The id cell; remembers the task id so the table can order rows by task."""
+
+    task_id: str = ""
+
+
+_STATE_STYLE = {
+    "ready": "bold", "blocked": "dim", "claimed": "italic", "in_progress": "bold italic",
+    "failed": "bold reverse", "cancelled": "dim strike", "completed": "dim",
+}
+_PRIORITY_STYLE = {"critical": "bold reverse", "high": "bold", "low": "dim"}
+
+
+def _list_cell(task: Task, name: str) -> Text:
+    raw = task.raw.get(name)
+    if raw is not None:
+        return cell(raw, limit=60, style="italic")
+    return cell(", ".join(getattr(task, name)), limit=60)
+
+
+def id_cell(task: Task) -> IdText:
+    label = (FLAG if task.problems else "") + shorten(clean(task.id), 60)
+    text = IdText(label, no_wrap=True, overflow="ellipsis", style="bold" if task.problems else "")
+    text.task_id = task.id
+    return text
+
+
+def row_cells(task: Task, now: float) -> tuple[Text, ...]:
+    """The cells of one task, in :data:`COLUMNS` order."""
+    created = task.raw.get("created_at")
+    age = cell(created, limit=20, style="italic") if created is not None else cell(ago(task.created_at, now))
+    lease = cell(left(task.lease_expires_at, now)) if task.owned else cell("")
+    state = task.state
+    return (
+        id_cell(task),
+        cell(task.title),
+        cell(state, style=_STATE_STYLE.get(state, "bold underline")),
+        cell(task.priority, style=_PRIORITY_STYLE.get(task.priority, "")),
+        cell(task.claimed_by or ""),
+        _list_cell(task, "required_skills"),
+        _list_cell(task, "dependencies"),
+        age,
+        lease,
+        cell(f"{task.attempts}/{task.max_attempts}"),
+    )
+
+
+#: Cells that change with time alone (re-rendered every second).
+TIME_COLUMNS = ("age", "lease")
