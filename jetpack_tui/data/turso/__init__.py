@@ -1,0 +1,1 @@
+"""Turso mode of the DataLayer (being built)."""
