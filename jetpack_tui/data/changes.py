@@ -4,26 +4,52 @@ Triggers (see :mod:`.schema`) append one ``change_log`` row per changed row,
 whoever the writer is, so a reader catches up in O(changes) instead of
 rescanning tables.  The log is pruned by its own trigger; a cursor older than
 what is kept gets ``reload=True`` instead of a silently incomplete answer.
+
+Every reader should treat an id as "fetch it again": the operation is what the
+row's state is *now* relative to the cursor (inserted, updated, gone), which
+is all a screen needs to reconcile.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from .engine import Tx
+from .errors import InvalidInputError
 
 #: More changes than this in one call: cheaper to reload than to apply.
 MAX_CHANGES_PER_CALL = 20_000
 
 FEED_TABLES = ("tasks", "agents", "messages", "file_reservations", "memories", "leases")
 
+#: Feed name -> (table, key column), used to confirm that a "deleted" row is
+#: really gone.  Fixed names only: nothing here comes from the caller.
+_KEYS = {
+    "tasks": ("tasks", "id"),
+    "agents": ("agents", "id"),
+    "messages": ("messages", "id"),
+    "file_reservations": ("file_reservations", "id"),
+    "memories": ("memories", "id"),
+    "leases": ("leases", "resource"),
+}
+
+#: The queries a refresh runs, each a primary-key search (never a scan).
+FEED_SQL = "SELECT seq, tbl, row_id, op FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?"
+#: Two subqueries on purpose: ``SELECT min(seq), max(seq)`` in one select
+#: defeats SQLite's min/max optimisation and scans the whole kept log.
+BOUNDS_SQL = "SELECT (SELECT min(seq) FROM change_log), (SELECT max(seq) FROM change_log)"
+CURSOR_SQL = "SELECT coalesce(max(seq), 0) FROM change_log"
+
 
 @dataclass(frozen=True)
 class ChangeSet:
-    """Changed row ids per table, each with its last operation.
+    """Changed row ids per table, each with what it is now: ``insert`` (new
+    since the cursor), ``update`` (existed before, exists now) or ``delete``
+    (gone now).
 
     ``reload`` means the reader must reload everything (first call, a cursor
-    older than the kept log, or a different database file).
+    older than the kept log, too many changes, or a different database file).
     """
 
     reload: bool = False
@@ -34,6 +60,10 @@ class ChangeSet:
 
     def deleted(self, table: str) -> set[str]:
         return {row for row, op in self.rows.get(table, {}).items() if op == "delete"}
+
+    def upserted(self, table: str) -> set[str]:
+        """Ids to fetch again (inserted or updated, not gone)."""
+        return {row for row, op in self.rows.get(table, {}).items() if op != "delete"}
 
     @property
     def tables(self) -> set[str]:
@@ -47,28 +77,77 @@ class ChangeSet:
 
 
 def current_cursor(tx: Tx) -> int:
-    return int(tx.value("SELECT coalesce(max(seq), 0) FROM change_log") or 0)
+    return int(tx.value(CURSOR_SQL) or 0)
+
+
+def _check_cursor(cursor: object) -> int | None:
+    if cursor is None:
+        return None
+    if isinstance(cursor, bool) or not isinstance(cursor, int):
+        raise InvalidInputError(f"a change cursor is an int or None, not {type(cursor).__name__}")
+    return cursor
+
+
+def _merge(rows: list[tuple]) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per table and row: (first op, last op) inside the window."""
+    merged: dict[str, dict[str, tuple[str, str]]] = {}
+    for _seq, table, row_id, op in rows:
+        if row_id is None:  # a foreign writer stored a NULL key: nothing to fetch by
+            continue
+        per_table = merged.setdefault(str(table), {})
+        key = str(row_id)
+        first = per_table[key][0] if key in per_table else str(op)
+        per_table[key] = (first, str(op))
+    return merged
+
+
+def _still_there(tx: Tx, table: str, ids: list[str]) -> set[str]:
+    if table not in _KEYS or not ids:
+        return set()
+    name, key = _KEYS[table]
+    found = tx.rows(f"SELECT {key} FROM {name} WHERE {key} IN (SELECT value FROM json_each(?))",
+                    (json.dumps(ids),))
+    return {str(row[0]) for row in found}
+
+
+def _resolve(tx: Tx, merged: dict[str, dict[str, tuple[str, str]]]) -> dict[str, dict[str, str]]:
+    """Turn (first, last) into what the row is now for the reader.
+
+    A logged delete is confirmed against the table: ``message_recipients``
+    rows are logged under their message, so removing a recipient must not
+    read as "message gone", and a row deleted then re-inserted still exists.
+    """
+    result: dict[str, dict[str, str]] = {}
+    for table, per_row in merged.items():
+        gone = [row for row, (_first, last) in per_row.items() if last == "delete"]
+        back = _still_there(tx, table, gone)
+        out = result.setdefault(table, {})
+        for row, (first, last) in per_row.items():
+            if last == "delete" and row not in back:
+                out[row] = "delete"
+            else:
+                out[row] = "insert" if first == "insert" else "update"
+    return result
 
 
 def changes_since(tx: Tx, cursor: int | None) -> tuple[ChangeSet, int]:
-    low, high = tx.row("SELECT min(seq), max(seq) FROM change_log") or (None, None)
+    """What changed after ``cursor`` and the cursor to pass next time.
+
+    The range is read *before* the bounds: each statement is its own snapshot,
+    and both ``min(seq)`` (pruning) and ``max(seq)`` only grow, so a cursor
+    that is still covered by the later ``min`` was covered when the range was
+    read — a prune racing this call can only cause a reload, never a gap.
+    """
+    cursor = _check_cursor(cursor)
+    if cursor is None or cursor < 0:
+        return ChangeSet(reload=True), current_cursor(tx)
+    rows = tx.rows(FEED_SQL, (cursor, MAX_CHANGES_PER_CALL + 1))
+    low, high = tx.row(BOUNDS_SQL) or (None, None)
     high = int(high or 0)
-    if cursor is None or cursor > high or (low is not None and cursor < int(low) - 1):
+    if cursor > high or (low is not None and cursor < int(low) - 1):
         return ChangeSet(reload=True), high
-    if cursor == high:
-        return ChangeSet(), high
-    rows = tx.rows(
-        "SELECT seq, tbl, row_id, op FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?",
-        (cursor, MAX_CHANGES_PER_CALL + 1),
-    )
     if len(rows) > MAX_CHANGES_PER_CALL:
         return ChangeSet(reload=True), high
-    changed: dict[str, dict[str, str]] = {}
-    last = cursor
-    for seq, table, row_id, op in rows:
-        per_table = changed.setdefault(str(table), {})
-        previous = per_table.get(str(row_id))
-        # insert then update is still an insert for the reader; delete wins.
-        per_table[str(row_id)] = "insert" if previous == "insert" and op == "update" else str(op)
-        last = seq
-    return ChangeSet(rows=changed), int(last)
+    if not rows:
+        return ChangeSet(), cursor
+    return ChangeSet(rows=_resolve(tx, _merge(rows))), int(rows[-1][0])
