@@ -116,7 +116,8 @@ def build_reservations(tasks: list[SeedTask], now: float) -> list[dict]:
     for task in tasks[len(FIXED):]:
         if task.columns["status"] in ("claimed", "in_progress") and task.files and task.owner:
             for path in task.files:
-                add(task.owner, task.id, path, age=now - (task.columns["claimed_at"] or now))
+                age = now - (task.columns["claimed_at"] or now)
+                add(task.owner, task.id, path, age=age, ttl=age + 600)
     return rows
 
 

@@ -1,0 +1,84 @@
+"""What the script-facing subcommands (seed, status, doctor, demo) share.
+
+Scripts and CI read exit codes and stderr, so every command reports a
+problem the user can fix as ONE line ``jetpack-tui: <path>: <reason>`` with
+exit status 2, never a traceback.  The leading underscore keeps this module
+out of the CLI's subcommand discovery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from jetpack_tui.data import DEFAULT_PATH, JetpackError, create_local_data_layer
+
+PROG = "jetpack-tui"
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def add_db_option(parser: argparse.ArgumentParser, help: str = "database file") -> None:
+    """``--db`` after the subcommand too.  ``SUPPRESS`` keeps a ``--db`` given
+    before the subcommand (the shared option) from being reset to ``None``."""
+    parser.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=help)
+
+
+def db_path(args: argparse.Namespace, *, use_settings: bool = True) -> str:
+    """The database the command line (then the config files) names."""
+    given = getattr(args, "db", None)
+    if given:
+        return os.fspath(given)
+    settings = getattr(args, "settings", None) if use_settings else None
+    return getattr(settings, "db", None) or DEFAULT_PATH
+
+
+def liveness(args: argparse.Namespace) -> Any:
+    settings = getattr(args, "settings", None)
+    return getattr(settings, "liveness", None)
+
+
+def open_existing(path: str, args: argparse.Namespace | None = None) -> Any:
+    """Open an existing database read-only; :class:`CommandError` otherwise.
+
+    Never creates or upgrades a file: a status or doctor run must not write.
+    """
+    if not os.path.exists(path):
+        raise CommandError(f"{path}: no such database file")
+    try:
+        return create_local_data_layer(path, read_only=True,
+                                       liveness=liveness(args) if args is not None else None)
+    except JetpackError as error:
+        raise CommandError(one_line(str(error), path)) from None
+    except OSError as error:
+        raise CommandError(f"{path}: {error.strerror or error}") from None
+
+
+def one_line(message: str, path: str | None = None) -> str:
+    """The message on one line, starting with the path once."""
+    text = " ".join(str(message).split())
+    if path and not text.startswith(path):
+        text = f"{path}: {text}"
+    return text
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"{PROG}: {one_line(message)}", file=sys.stderr)
+    return code
+
+
+def printable(value: Any, limit: int = 200) -> str:
+    """Text from the database made safe for a terminal: control characters
+    escaped, long values cut (the value is shown literally, never styled)."""
+    text = "" if value is None else str(value)
+    out = []
+    for ch in text[:limit]:
+        out.append(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out) + ("…" if len(text) > limit else "")
