@@ -17,3 +17,29 @@ def dl(db_path):
     layer = create_local_data_layer(db_path, lease_ttl=60, retry_base=0.05)
     yield layer
     layer.close()
+
+
+def run_foreign_sql(db_path: str, statements: list[tuple[str, tuple]]) -> None:
+    """Write like another client (the ``sqlite3`` shell, an agent in another
+    language): stdlib sqlite3 in a separate OS process.  Never in this
+    process: two SQLite copies in one process break each other's POSIX locks."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1])\n"
+        "for sql, params in json.loads(sys.stdin.read()):\n"
+        "    conn.execute(sql, [bytes.fromhex(p[4:]) if isinstance(p, str) and p.startswith('hex:') else p for p in params])\n"
+        "conn.commit()\n"
+        "conn.close()\n"
+    )
+    payload = json.dumps([[sql, list(params)] for sql, params in statements])
+    subprocess.run([sys.executable, "-c", script, db_path], input=payload, text=True, check=True)
+
+
+@pytest.fixture
+def foreign_sql(db_path):
+    """``foreign_sql([(sql, params), ...])`` writes to the test database from another process."""
+    return lambda statements, path=None: run_foreign_sql(path or db_path, statements)

@@ -11,11 +11,8 @@ database with a bounded, GIL-releasing back-off.
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -58,7 +55,7 @@ class Tx:
             return self._rescue(sql, params)
 
     def row(self, sql: str, params: Params = ()) -> tuple | None:
-        found = self._conn.execute(sql, tuple(params)).fetchall()
+        found = self.rows(sql, params)
         return found[0] if found else None
 
     def value(self, sql: str, params: Params = ()) -> Any:
@@ -139,7 +136,6 @@ class Engine:
         self._executor = None if single_thread else ThreadPoolExecutor(max_workers=1, thread_name_prefix="jetpack-db")
         self._thread_id: int | None = threading.get_ident() if single_thread else None
         self._conn: Any = None
-        self._rescue_conn: sqlite3.Connection | None = None
         self._connect = connect or (lambda p: libsql.connect(p, isolation_level=None))
         self.run(self._open)
 
@@ -170,13 +166,29 @@ class Engine:
         return future.result()
 
     def _rescue_rows(self, sql: str, params: Params) -> list[tuple]:
-        """Re-run a read that the binding cannot decode with the stdlib driver,
-        read-only, decoding invalid UTF-8 with U+FFFD so the row still shows."""
-        if self._rescue_conn is None:
-            uri = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + "?mode=ro"
-            self._rescue_conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            self._rescue_conn.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
-        return self._rescue_conn.execute(sql, tuple(params)).fetchall()
+        """Re-run a read that the binding cannot decode (a TEXT value that is
+        not UTF-8, written by another client) with every text column cast to
+        BLOB, and decode those in Python with U+FFFD, so the row still shows.
+
+        Same connection, same snapshot rules: a second SQLite driver in this
+        process would break the connection's POSIX locks.
+        """
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise StorageError(f"{self.path}: a stored value is not valid UTF-8")
+        width = len(self._conn.execute(f"SELECT * FROM ({sql}) LIMIT 0", tuple(params)).description or ())
+        names = ", ".join(f"c{i}" for i in range(width))
+        columns = ", ".join(
+            f"typeof(c{i}), CASE WHEN typeof(c{i}) = 'text' THEN CAST(c{i} AS BLOB) ELSE c{i} END"
+            for i in range(width)
+        )
+        raw = self._conn.execute(f"WITH q({names}) AS ({sql}) SELECT {columns} FROM q", tuple(params)).fetchall()
+        return [
+            tuple(
+                value.decode("utf-8", errors="replace") if kind == "text" and isinstance(value, bytes) else value
+                for kind, value in zip(row[0::2], row[1::2])
+            )
+            for row in raw
+        ]
 
     def _guarded(self, fn: Callable[[Tx], T]) -> T:
         try:
@@ -266,13 +278,12 @@ class Engine:
             return
 
         def _close() -> None:
-            for conn in (self._conn, self._rescue_conn):
-                if conn is not None:
-                    try:
-                        conn.close()
-                    except BaseException:  # noqa: BLE001
-                        pass
-            self._conn = self._rescue_conn = None
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                except BaseException:  # noqa: BLE001
+                    pass
+            self._conn = None
 
         try:
             self.run(_close)

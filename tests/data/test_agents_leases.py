@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
@@ -36,15 +35,12 @@ def test_heartbeat_and_liveness(tmp_path):
     dl.close()
 
 
-def test_foreign_heartbeat_formats(dl, db_path):
-    conn = sqlite3.connect(db_path)
+def test_foreign_heartbeat_formats(dl, foreign_sql):
     now = time.time()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".000Z"
-    conn.executemany("INSERT INTO agents(id, skills, last_heartbeat) VALUES (?, ?, ?)", [
+    foreign_sql([("INSERT INTO agents(id, skills, last_heartbeat) VALUES (?, ?, ?)", row) for row in [
         ("iso", '["x"]', stamp), ("epoch-ms", "not json", int(now * 1000)), ("junk", None, "soon"),
-    ])
-    conn.commit()
-    conn.close()
+    ]])
     agents = {a.id: a for a in dl.agents.list()}
     assert agents["iso"].liveness == "alive" and agents["epoch-ms"].liveness == "alive"
     assert agents["epoch-ms"].raw["skills"] == "not json"

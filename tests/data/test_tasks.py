@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
@@ -219,12 +218,9 @@ def test_update_fields_and_cas(dl):
         dl.tasks.update("x", status="completed")
 
 
-def test_foreign_writes_bump_version_and_are_audited(dl, db_path):
+def test_foreign_writes_bump_version_and_are_audited(dl, foreign_sql):
     task = dl.tasks.create("x", id="x")
-    conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE tasks SET status = 'claimed', claimed_by = 'rogue' WHERE id = 'x'")
-    conn.commit()
-    conn.close()
+    foreign_sql([("UPDATE tasks SET status = 'claimed', claimed_by = 'rogue' WHERE id = 'x'", ())])
     now = dl.tasks.get("x")
     assert now.version > task.version and now.claimed_by == "rogue"
     assert dl.tasks.history("x")[-1].action == "external"
@@ -257,18 +253,15 @@ def test_children_and_parent(dl):
     assert [t.id for t in dl.tasks.children("p")] == ["k1", "k2"]
 
 
-def test_foreign_rows_are_read_leniently(dl, db_path):
-    conn = sqlite3.connect(db_path)
+def test_foreign_rows_are_read_leniently(dl, foreign_sql):
     rows = [
         ("bad-json", "t", "pending", "medium", "[not json", "{also bad", "2026-01-18 10:00:00"),
         ("odd-status", "t", "exploded", "urgent", None, None, "2026-01-18T10:00:00.123Z"),
         ("epoch", "t", "pending", "low", '["x"]', "[]", 1768730400),
         ("nonsense-time", "", "pending", None, "[1, 2]", '"dep"', "yesterday-ish"),
     ]
-    conn.executemany("INSERT INTO tasks(id, title, status, priority, required_skills, dependencies, created_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    conn.commit()
-    conn.close()
+    foreign_sql([("INSERT INTO tasks(id, title, status, priority, required_skills, dependencies, created_at)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?)", row) for row in rows])
     tasks = {t.id: t for t in dl.tasks.list(limit=None)}
     assert set(tasks) == {"bad-json", "odd-status", "epoch", "nonsense-time"}
     bad = tasks["bad-json"]
@@ -281,3 +274,15 @@ def test_foreign_rows_are_read_leniently(dl, db_path):
     dl.agents.register("a", skills=["x"])
     claimed = dl.tasks.claim("a")  # bad-json is never claimable; the others still are
     assert claimed is not None and claimed.id != "bad-json"
+
+
+def test_invalid_utf8_and_nul_bytes_do_not_hide_rows(dl, foreign_sql):
+    dl.tasks.create("fine", id="fine")
+    foreign_sql([
+        ("INSERT INTO tasks(id, title) VALUES ('bad-utf8', CAST(X'61FF62' AS TEXT))", ()),
+        ("INSERT INTO tasks(id, title, description) VALUES ('nul', 'a', CAST(X'610062' AS TEXT))", ()),
+    ])
+    tasks = {t.id: t for t in dl.tasks.list(limit=None)}
+    assert set(tasks) == {"fine", "bad-utf8", "nul"}
+    assert tasks["bad-utf8"].title == "a\ufffdb"
+    assert dl.tasks.get("bad-utf8").title == "a\ufffdb"
