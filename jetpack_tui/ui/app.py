@@ -88,6 +88,7 @@ class JetpackApp(App):
                 self.notify(f"unknown theme {self.settings.theme!r}; try: {', '.join(sorted(self.available_themes))}",
                             severity="warning")
         keys, unknown = split_keymap(self.settings.keys, binding_ids())
+        self.unknown_keys = unknown
         if unknown:
             self.notify(f"[keys] names unknown bindings: {', '.join(unknown)}", severity="warning", markup=False)
         if keys:
@@ -115,15 +116,19 @@ class JetpackApp(App):
 
     # -- the refresh path -------------------------------------------------------------
     def on_feed_delivered(self, message: FeedDelivered) -> None:
+        self.refresher.source_ok()
         self.refresher.deliver(message.changes, message.cursor)
+        self.update_status()
 
     def on_feed_poke(self, message: FeedPoke) -> None:
+        self.refresher.source_ok()
         self.refresher.poke()
+        self.update_status()
 
     def on_feed_failed(self, message: FeedFailed) -> None:
         # The watcher keeps watching (and polling) after reporting; the warning
-        # stays until a refresh succeeds again.
-        self.refresher.failed(message.reason)
+        # stays until the source delivers again.
+        self.refresher.source_failed(message.reason)
         self.update_status()
 
     def on_refresh_done(self, message: RefreshDone) -> None:
@@ -140,13 +145,15 @@ class JetpackApp(App):
     def status_state(self) -> StatusState:
         r = self.refresher
         mono = time.monotonic()
+        problem = r.problem
+        good_at = problem[1] if problem else r.last_ok_at
         return StatusState(
             mode=str(getattr(self.dl, "mode", "local")), location=_location(self.dl), read_only=self.read_only,
             paused=r.paused, source=self.source.kind if self.source else "poll",
-            loading=r.last_ok_at is None and r.error is None,
+            loading=r.last_ok_at is None and problem is None,
             since_change=None if r.last_change_at is None else mono - r.last_change_at,
-            data_age=None if r.last_ok_at is None else mono - r.last_ok_at,
-            error=r.error, summary=self.summary)
+            data_age=None if good_at is None else mono - good_at,
+            error=problem[0] if problem else None, summary=self.summary)
 
     def update_status(self) -> None:
         try:

@@ -81,8 +81,14 @@ class Refresher:
         self.running = False
         self.jobs_started = 0
         self.jobs_done = 0
+        #: Reading the database failed (cleared by the next successful run).
         self.error: str | None = None
         self.error_at: float | None = None
+        #: The feed source failed (watcher error, Turso sync failure); cleared
+        #: when the source delivers again — local reads may still work.
+        self.source_error: str | None = None
+        #: Monotonic time the source last worked (for "data 42 s old").
+        self.source_ok_at: float | None = None
         #: Monotonic time of the last applied change (or sync), for "3 s ago".
         self.last_change_at: float | None = None
         self.last_ok_at: float | None = None
@@ -123,8 +129,26 @@ class Refresher:
             self._kick()
 
     def failed(self, reason: str) -> None:
+        """A read of the database failed."""
         self.error = reason
         self.error_at = time.monotonic()
+
+    def source_failed(self, reason: str) -> None:
+        """The feed source (watcher, sync) failed: the data may be getting old."""
+        self.source_error = reason
+
+    def source_ok(self) -> None:
+        self.source_error = None
+        self.source_ok_at = time.monotonic()
+
+    @property
+    def problem(self) -> tuple[str, float | None] | None:
+        """``(reason, monotonic time the data was last known good)`` or ``None``."""
+        if self.error:
+            return self.error, self.last_ok_at
+        if self.source_error:
+            return self.source_error, self.source_ok_at or self.last_ok_at
+        return None
 
     def request(self, pane_id: str | None = None, *, reload: bool = False, detail: bool = False) -> None:
         """Ask for a pane's reload or detail (``None``: every pane)."""

@@ -29,6 +29,7 @@ def _pane_bindings() -> list[Binding]:
 
 class DashboardScreen(Screen):
     BINDINGS = _pane_bindings()
+    AUTO_FOCUS = None  # the active pane focuses its main widget on mount
 
     def __init__(self, start_pane: str = "tasks") -> None:
         super().__init__(id="dashboard")
@@ -46,7 +47,7 @@ class DashboardScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#pane-tabs", Tabs).can_focus = False
-        self.call_after_refresh(self.active_pane.focus_main)
+        self.active_pane.focus_main()
         start = getattr(self.app, "start_live", None)
         if start is not None:
             start()

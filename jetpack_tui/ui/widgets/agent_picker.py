@@ -42,7 +42,8 @@ def rank_agents(agents: Iterable[Agent], task: Task) -> list[tuple[Agent, str]]:
         if agent.id == task.claimed_by:
             notes.append("current owner")
         fits = not missing and agent.liveness == "alive" and agent.id != task.claimed_by
-        ranked.append(((0 if fits else 1, _LIVENESS_RANK.get(agent.liveness, 3), len(missing), agent.id),
+        owner = agent.id == task.claimed_by
+        ranked.append(((0 if fits else 1, owner, _LIVENESS_RANK.get(agent.liveness, 3), len(missing), agent.id),
                        agent, "; ".join(notes)))
     ranked.sort(key=lambda item: item[0])
     return [(agent, note) for _, agent, note in ranked]
@@ -57,15 +58,15 @@ class AgentPicker(ModalScreen[str | None]):
 
     def __init__(self, title: str, task: Task, agents: list[Agent]) -> None:
         super().__init__()
-        self._title = title
-        self._task = task
+        self._heading = title
+        self.target_task = task
         self.choices = rank_agents(agents, task)
 
     def compose(self) -> ComposeResult:
-        skills = ", ".join(self._task.required_skills) or "none"
+        skills = ", ".join(self.target_task.required_skills) or "none"
         with Vertical(classes="modal-box"):
-            yield Static(Text(self._title), classes="modal-title")
-            yield Static(Text(f"task {clean(self._task.id)} needs skills: {clean(skills)}"), classes="modal-body")
+            yield Static(Text(self._heading), classes="modal-title")
+            yield Static(Text(f"task {clean(self.target_task.id)} needs skills: {clean(skills)}"), classes="modal-body")
             table: DataTable = DataTable(id="picker-table", cursor_type="row")
             table.add_columns("", "agent", "liveness", "skills", "note")
             for agent, note in self.choices:

@@ -21,18 +21,18 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def __init__(self, title: str, body: Text, *, yes: str = "Yes", danger: bool = False) -> None:
         super().__init__()
-        self._title = title
-        self._body = body
-        self._yes = yes
-        self._danger = danger
+        self._question = title
+        self._body_text = body
+        self._yes_label = yes
+        self._is_danger = danger
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box" + (" -danger" if self._danger else "")):
-            yield Static(Text(self._title), classes="modal-title")
-            yield Static(self._body, classes="modal-body")
+        with Vertical(classes="modal-box" + (" -danger" if self._is_danger else "")):
+            yield Static(Text(self._question), classes="modal-title")
+            yield Static(self._body_text, classes="modal-body")
             with Horizontal(classes="modal-buttons"):
                 yield Button("No", id="no", variant="primary")
-                yield Button(f"{self._yes} (y)", id="yes", variant="error" if self._danger else "default")
+                yield Button(f"{self._yes_label} (y)", id="yes", variant="error" if self._is_danger else "default")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -32,18 +32,18 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, bindings: dict[str, ActiveBinding], key_display: Callable[[Binding], str]) -> None:
         super().__init__()
-        self._bindings = bindings
-        self._key_display = key_display
+        self._listed = bindings
+        self._show_key = key_display
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """(where, key, description, id) for every enabled binding, focused widget first."""
         seen: list[tuple[str, str, str, str]] = []
-        for binding in self._bindings.values():
+        for binding in self._listed.values():
             if not binding.enabled:
                 continue
             b = binding.binding
             description = b.description or b.action
-            seen.append((_owner(binding), self._key_display(b), description, b.id or ""))
+            seen.append((_owner(binding), self._show_key(b), description, b.id or ""))
         return seen
 
     def compose(self) -> ComposeResult:

@@ -110,10 +110,12 @@ class TasksPane(Pane):
         return None if key is None else self.table.tasks.get(key)
 
     def jump_to(self, key: str) -> bool:
+        """Select task ``key``; if it is not on this page, filter the board to it."""
         if self.table.select(key):
             return True
         self._select_after_load = key
-        self._set_query(TaskQuery(quick="all", show_completed=True, text=key))
+        if self.loaded and not self.stale:
+            self._set_query(TaskQuery(quick="all", show_completed=True, text=key))
         return True
 
     def tick(self, now: float) -> None:
@@ -137,8 +139,11 @@ class TasksPane(Pane):
         if at is not None:
             self.table.move_cursor(row=min(at, max(self.table.row_count - 1, 0)))
         self._cursor_after_load = None
-        if self._select_after_load and self.table.select(self._select_after_load):
+        wanted = self._select_after_load
+        if wanted and (self.table.select(wanted) or self.query_state.text == wanted):
             self._select_after_load = None
+        elif wanted:
+            self._set_query(TaskQuery(quick="all", show_completed=True, text=wanted))
         self.mark_loaded()
         self._update_header()
         self._selection_moved()

@@ -9,6 +9,7 @@ NULLs sort first ascending, ties broken by ``created_at`` then ``id``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,8 +40,7 @@ def _field(task: Task, name: str) -> Any:
         raw = task.raw.get(name)
         if raw is not None:
             return raw
-        values = getattr(task, name)
-        return None if values is None else "[" + ",".join(f'"{v}"' for v in values) + "]"
+        return json.dumps(getattr(task, name), ensure_ascii=False, separators=(",", ":"))
     return getattr(task, name)
 
 

@@ -1,0 +1,79 @@
+"""Fixtures for the dashboard tests: a real fixture database, a real app.
+
+``wait_for`` waits for a condition with a bounded number of short pauses
+(the refresh worker and the file watcher run in threads); it never sleeps
+a fixed time to hide a race, and fails loudly when the condition never holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from jetpack_tui.config import Settings
+from jetpack_tui.data import clock as data_clock
+from jetpack_tui.data import create_local_data_layer
+from jetpack_tui.ui.app import JetpackApp
+
+from .fixtures import build, frozen
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def anyio_backend():
+    """Async tests run on asyncio through anyio's pytest plugin (anyio comes with watchfiles)."""
+    return "asyncio"
+
+
+@pytest.fixture
+def fixture_path(tmp_path) -> str:
+    path = str(tmp_path / "fx" / "jetpack.db")
+    build(path)
+    return path
+
+
+@pytest.fixture
+def frozen_data_clock(monkeypatch):
+    """Liveness and every DataLayer timestamp use the frozen clock too."""
+    monkeypatch.setattr(data_clock, "now", frozen)
+
+
+@pytest.fixture
+def open_dl(fixture_path):
+    opened = []
+
+    def make(**kwargs):
+        layer = create_local_data_layer(fixture_path, **kwargs)
+        opened.append(layer)
+        return layer
+
+    yield make
+    for layer in opened:
+        layer.close()
+
+
+@pytest.fixture
+def make_app(open_dl, tmp_path):
+    def make(*, read_only: bool = False, settings: Settings | None = None, clock: Callable[[], float] | None = frozen,
+             watch: bool = True, start_pane: str = "tasks") -> JetpackApp:
+        dl = open_dl(read_only=read_only)
+        return JetpackApp(dl, settings=settings or Settings(operator="tester"), clock=clock, watch=watch,
+                          screenshot_dir=tmp_path / "shots", start_pane=start_pane)
+
+    return make
+
+
+async def wait_for(pilot, condition: Callable[[], bool], *, what: str = "condition", tries: int = 400) -> None:
+    """Pause (10 ms at a time, at most ``tries`` times) until ``condition()``."""
+    for _ in range(tries):
+        await pilot.pause(0.01)
+        if condition():
+            return
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def settled(pilot, app: JetpackApp) -> None:
+    """The active pane has data and no refresh is running or waiting."""
+    await wait_for(pilot, lambda: app.dashboard.active_pane.loaded and not app.refresher.busy, what="refresh")

@@ -1,0 +1,151 @@
+"""The task board: first paint, filters, sort, paging, keys, live updates by id."""
+
+from __future__ import annotations
+
+import pytest
+
+from jetpack_tui.config import Settings
+from jetpack_tui.ui.panes.tasks.messages import TasksChanged, TasksPage
+from jetpack_tui.ui.panes.tasks.table import TaskTable
+
+from .conftest import settled, wait_for
+from .fixtures import OPEN_IDS
+
+pytestmark = pytest.mark.anyio
+
+
+def board(app):
+    pane = app.dashboard.query_one("#pane-tasks")
+    return pane, pane.query_one(TaskTable)
+
+
+def shown_ids(table):
+    return [table.coordinate_to_cell_key((row, 0)).row_key.value for row in range(table.row_count)]
+
+
+async def test_first_paint_shows_open_tasks_by_priority(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        pane, table = board(app)
+        assert set(shown_ids(table)) == set(OPEN_IDS)
+        assert shown_ids(table)[:2] == ["T-001", "T-008"]  # critical first, then by age
+        header = str(pane.query_one("#tasks-header").render())
+        assert "rows 1–9 of 9" in header
+        assert table.has_focus
+
+
+async def test_quick_filters_completed_toggle_and_text_filter(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        pane, table = board(app)
+        expected = {"ready": {"T-001", "T-003", "T-005", "T-006"}, "blocked": {"T-002", "T-008"},
+                    "claimed": {"T-003", "T-004"}, "failed": {"T-007"}, "completed": {"T-009"}}
+        expected["ready"] = {"T-001", "T-005", "T-006"}
+        for name in ("ready", "blocked", "claimed", "failed", "completed"):
+            await pilot.press("f")
+            await wait_for(pilot, lambda: pane.query_state.quick == name and not app.refresher.busy
+                           and set(shown_ids(table)) == expected[name], what=name)
+        await pilot.press("f")  # back to all (open)
+        await wait_for(pilot, lambda: set(shown_ids(table)) == set(OPEN_IDS), what="all")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: "T-009" in shown_ids(table), what="completed shown")
+        await pilot.press("slash")
+        assert pane.query_one("#tasks-filter").has_focus
+        await pilot.press(*"pars", "enter")
+        await wait_for(pilot, lambda: shown_ids(table) == ["T-004"], what="text filter")
+        assert table.has_focus and not pane.query_one("#tasks-filter").display
+
+
+async def test_sort_cycles_and_reverses(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        pane, table = board(app)
+        await pilot.press("s")  # priority -> id
+        await wait_for(pilot, lambda: shown_ids(table) == sorted(OPEN_IDS), what="by id")
+        await pilot.press("S")
+        await wait_for(pilot, lambda: shown_ids(table) == sorted(OPEN_IDS, reverse=True), what="by id desc")
+        assert "▼" in str(table.columns["id"].label)
+
+
+async def test_cursor_keys(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        _, table = board(app)
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+
+
+async def test_paging_in_sql(make_app, open_dl):
+    writer = open_dl()
+    for i in range(25):
+        writer.tasks.create(f"bulk {i}", id=f"B-{i:03d}", priority="low")
+    app = make_app(settings=Settings(operator="tester", page_size=10))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        pane, table = board(app)
+        assert table.row_count == 10 and pane.total == 34
+        await pilot.press("G", "pagedown")  # at the last row: next SQL page
+        await wait_for(pilot, lambda: pane.query_state.offset == 10 and not app.refresher.busy, what="page 2")
+        assert "rows 11–20 of 34" in str(pane.query_one("#tasks-header").render())
+        assert table.cursor_row == 0
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await wait_for(pilot, lambda: pane.query_state.offset == 30 and table.row_count == 4, what="last page")
+        await pilot.press("pageup")  # at the first row: previous SQL page, cursor at its end
+        await wait_for(pilot, lambda: pane.query_state.offset == 20 and table.row_count == 10, what="back")
+        assert table.cursor_row == 9
+
+
+async def test_other_process_changes_apply_by_id_and_keep_the_cursor(make_app, open_dl):
+    seen: list = []
+    app = make_app()
+    async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
+        await settled(pilot, app)
+        pane, table = board(app)
+        await pilot.press("j", "j", "j")
+        selected = table.selected_id
+        pages = sum(isinstance(m, TasksPage) for m in seen)
+        writer = open_dl()
+        writer.tasks.set_priority("T-006", "critical", by="someone")
+        writer.tasks.create("Brand new", id="T-100", priority="high")
+        writer.tasks.cancel("T-005", by="someone")  # still open: cancelled is shown
+        writer.tasks.retry("T-007", by="someone")
+        await wait_for(pilot, lambda: "T-100" in table.tasks and table.tasks["T-006"].priority == "critical"
+                       and table.tasks["T-007"].status == "pending", what="live changes")
+        assert table.selected_id == selected
+        assert sum(isinstance(m, TasksPage) for m in seen) == pages  # no page reload for a delta
+        deltas = [m for m in seen if isinstance(m, TasksChanged) and m.rows]
+        assert set().union(*(m.rows for m in deltas)) <= {"T-006", "T-100", "T-005", "T-007"}
+        # Placed where the SQL would put them, without re-reading the page.
+        assert shown_ids(table) == [t.id for t in writer.tasks.list(**pane.query_state.list_kwargs(200))]
+        await pilot.press("f")  # ready only
+        await wait_for(pilot, lambda: pane.query_state.quick == "ready" and not app.refresher.busy, what="ready")
+        writer.tasks.claim("agent-ada", "T-001")
+        await wait_for(pilot, lambda: "T-001" not in table.tasks, what="claimed task leaves the ready view")
+
+
+async def test_detail_drawer_shows_blockers_history_and_children(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        pane, table = board(app)
+        drawer_text = lambda: str(pane.query_one(".drawer-body").render())  # noqa: E731
+        table.select("T-008")
+        await wait_for(pilot, lambda: "Why blocked" in drawer_text(), what="T-008 detail")
+        text = drawer_text()
+        assert "waits for T-002 (pending)" in text and "T-999, which does not exist" in text
+        assert "T-999 — missing" in text
+        table.select("T-003")
+        await wait_for(pilot, lambda: "Document the API" in drawer_text(), what="children")
+        assert "claim_for" not in drawer_text() and "claim " in drawer_text()
+        await pilot.press("d")
+        assert not pane.query_one("#tasks-drawer").display
