@@ -1,10 +1,254 @@
-"""``dl.reservations`` (placeholder until file reservations land)."""
+"""``dl.reservations``: advisory file reservations (paths or globs).
+
+An agent announces the files it is about to touch.  By default a
+reservation is always granted and the conflicting reservations of other
+agents are reported, so agents can coordinate (mail, wait, split work);
+``strict=True`` refuses instead.  The conflict check and the insert run in
+one ``engine.write`` (``BEGIN IMMEDIATE``), so of two processes racing for
+overlapping paths strictly, exactly one wins.
+
+Expiry is derived from ``expires_at`` when rows are read (an expired
+reservation is never active, whether or not :meth:`Reservations.expire` has
+marked it yet).  Task code releases a task's reservations when the task is
+completed, failed, released or reassigned (``mail_rows.release_task_reservations``).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from . import clock
 from .context import StoreContext
+from .engine import Tx
+from .errors import ConflictError, InvalidInputError, NotFoundError
+from .ids import new_id
+from .jsonvalues import as_text
+from .mail_rows import notify_agents, release_task_reservations
+from .reservation_models import (
+    COLUMNS,
+    RESERVATION_TYPES,
+    SELECT,
+    Reservation,
+    ReservationConflict,
+    ReservationConflictError,
+    ReservationResult,
+    could_overlap,
+    find_all_conflicts,
+    find_conflicts,
+    normalise,
+    reservation_from_row,
+)
+
+#: Longest pattern accepted (a reservation names files, not documents).
+MAX_PATH = 4096
+#: ``status = 'active'`` rows whose epoch expiry has not passed (text expiries
+#: written by other clients are decided when decoded).
+_LIVE = ("r.status = 'active' AND (r.expires_at IS NULL OR typeof(r.expires_at) NOT IN ('integer', 'real')"
+         " OR r.expires_at > ?)")
+
+
+def _name(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{what} must be a non-empty string, not {value!r}")
+    return value
+
+
+def _check_path(file_path: Any) -> str:
+    _name(file_path, "file_path")
+    if "\x00" in file_path:
+        raise InvalidInputError("file_path must not contain NUL characters")
+    if len(file_path) > MAX_PATH:
+        raise InvalidInputError(f"file_path is longer than {MAX_PATH} characters")
+    if not normalise(file_path):
+        raise InvalidInputError(f"file_path {file_path!r} names no file")
+    return file_path
+
+
+def _check_ttl(ttl: Any) -> float | None:
+    if ttl is None:
+        return None
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0 or ttl == float("inf"):
+        raise InvalidInputError(f"ttl must be a positive number of seconds, not {ttl!r}")
+    return float(ttl)
 
 
 class Reservations:
+    """File reservations of one DataLayer."""
+
     def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
         self._engine = ctx.engine
+
+    # -- reads --------------------------------------------------------------
+    @staticmethod
+    def _get(tx: Tx, reservation_id: str) -> Reservation:
+        row = tx.row(SELECT + " WHERE r.id = ?", (reservation_id,))
+        if row is None:
+            raise NotFoundError(f"no reservation {reservation_id!r}")
+        return reservation_from_row(row, clock.now())
+
+    @staticmethod
+    def _active(tx: Tx, moment: float) -> list[Reservation]:
+        rows = tx.rows(SELECT + " WHERE " + _LIVE, (moment,))
+        return [r for r in (reservation_from_row(row, moment) for row in rows) if r.active]
+
+    @staticmethod
+    def _rivals(tx: Tx, moment: float, agent_id: str, file_path: str, reservation_type: str) -> list[Reservation]:
+        """The active reservations a new one would conflict with.  SQL drops the
+        agent's own and compatible types, :func:`could_overlap` drops most other
+        paths before any row is decoded or any glob pair is compared."""
+        sql = SELECT + " WHERE " + _LIVE + " AND r.agent_id IS NOT ?"
+        if reservation_type == "read":
+            sql += " AND r.reservation_type IS NOT 'read'"
+        path_at = COLUMNS.index("file_path")
+        rows = [row for row in tx.rows(sql, (moment, agent_id))
+                if row[path_at] and could_overlap(file_path, as_text(row[path_at]))]
+        return find_conflicts(agent_id, file_path, reservation_type,
+                              (reservation_from_row(row, moment) for row in rows))
+
+    def get(self, reservation_id: str) -> Reservation:
+        return self._engine.read(lambda tx: self._get(tx, reservation_id))
+
+    def list(self, *, active_only: bool = True, agent_id: str | None = None, task_id: str | None = None,
+             path_contains: str | None = None, limit: int | None = None, offset: int = 0) -> list[Reservation]:
+        """Reservations ordered by path then age; filters are ANDed."""
+        moment = clock.now()
+        clauses: list[str] = []
+        params: list[Any] = []
+        if active_only:
+            clauses.append(_LIVE)
+            params.append(moment)
+        if agent_id is not None:
+            clauses.append("r.agent_id = ?")
+            params.append(agent_id)
+        if task_id is not None:
+            clauses.append("r.task_id = ?")
+            params.append(task_id)
+        if path_contains:
+            clauses.append("instr(r.file_path, ?) > 0")
+            params.append(path_contains)
+        sql = SELECT + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        sql += " ORDER BY r.file_path, r.created_at, r.id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [int(limit), int(offset)]
+        found = [reservation_from_row(row, moment) for row in self._engine.rows(sql, params)]
+        return [r for r in found if r.active] if active_only else found
+
+    def count(self, *, agent_id: str | None = None) -> int:
+        """Active reservations (of one agent, or all): the overview's figure."""
+        return len(self.list(agent_id=agent_id))
+
+    def check(self, agent_id: str, file_path: str, reservation_type: str) -> list[Reservation]:
+        """The active reservations a reservation would conflict with (nothing is written)."""
+        self._validate(agent_id, file_path, reservation_type)
+        return self._engine.read(lambda tx: self._rivals(tx, clock.now(), agent_id, file_path, reservation_type))
+
+    def conflicts(self) -> list[ReservationConflict]:
+        """Every pair of active reservations of the swarm that conflict, each
+        with a path both cover (the dashboard's conflict view)."""
+        held = self._engine.read(lambda tx: self._active(tx, clock.now()))
+        return find_all_conflicts(held)
+
+    # -- reserve ------------------------------------------------------------
+    @staticmethod
+    def _validate(agent_id: Any, file_path: Any, reservation_type: Any) -> None:
+        _name(agent_id, "agent_id")
+        _check_path(file_path)
+        if reservation_type not in RESERVATION_TYPES:
+            raise InvalidInputError(
+                f"reservation_type must be one of {', '.join(RESERVATION_TYPES)}, not {reservation_type!r}")
+
+    def reserve(self, agent_id: str, file_path: str, reservation_type: str, *, task_id: str | None = None,
+                ttl: float | None = None, strict: bool = False) -> ReservationResult:
+        """Reserve a path or glob; returns it with the conflicts other agents hold.
+
+        Advisory (the default): always granted.  ``strict``: refused with
+        :class:`ReservationConflictError` when anything conflicts, decided in
+        the same transaction as the insert.  Reserving again what the agent
+        already holds (same path, type and task) renews it with ``ttl``.
+        """
+        self._validate(agent_id, file_path, reservation_type)
+        if task_id is not None:
+            _name(task_id, "task_id")
+        seconds = _check_ttl(ttl)
+
+        def write(tx: Tx) -> ReservationResult:
+            moment = clock.now()
+            conflicts = tuple(self._rivals(tx, moment, agent_id, file_path, reservation_type))
+            if strict and conflicts:
+                holders = ", ".join(sorted({f"{c.agent_id} ({c.reservation_type} {c.file_path})" for c in conflicts}))
+                raise ReservationConflictError(f"{file_path!r} is reserved by {holders}", conflicts)
+            expires = None if seconds is None else moment + seconds
+            same = tx.value(
+                "SELECT r.id FROM file_reservations r WHERE r.agent_id = ? AND r.file_path = ?"
+                " AND r.reservation_type = ? AND r.task_id IS ? AND " + _LIVE + " LIMIT 1",
+                (agent_id, file_path, reservation_type, task_id, moment))
+            if same is not None:
+                tx.execute("UPDATE file_reservations SET expires_at = ? WHERE id = ?", (expires, same))
+                reservation_id = same
+            else:
+                reservation_id = new_id("res")
+                tx.execute(
+                    "INSERT INTO file_reservations(id, agent_id, task_id, file_path, reservation_type, status,"
+                    " created_at, expires_at, created_epoch) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                    (reservation_id, agent_id, task_id, file_path, reservation_type, clock.to_db_text(moment),
+                     expires, moment),
+                )
+            return ReservationResult(self._get(tx, reservation_id), conflicts)
+
+        return self._engine.write(write)
+
+    # -- release ------------------------------------------------------------
+    def release(self, reservation_id: str, *, agent_id: str | None = None) -> Reservation:
+        """Release a reservation (idempotent).  With ``agent_id``, only its
+        holder may: another agent gets a :class:`ConflictError`."""
+
+        def write(tx: Tx) -> Reservation:
+            current = self._get(tx, reservation_id)
+            if agent_id is not None and current.agent_id != agent_id:
+                raise ConflictError(f"reservation {reservation_id} is held by {current.agent_id}, not {agent_id}",
+                                    current)
+            tx.execute("UPDATE file_reservations SET status = 'released', released_at = ?"
+                       " WHERE id = ? AND status = 'active'", (clock.now(), reservation_id))
+            return self._get(tx, reservation_id)
+
+        return self._engine.write(write)
+
+    def release_for_task(self, task_id: str) -> int:
+        """Release every active reservation held for a task; returns how many."""
+        return self._engine.write(lambda tx: release_task_reservations(tx, task_id))
+
+    def release_for_agent(self, agent_id: str) -> int:
+        """Release every active reservation an agent holds; returns how many."""
+        return self._engine.write(lambda tx: tx.execute(
+            "UPDATE file_reservations SET status = 'released', released_at = ? WHERE agent_id = ? AND status = 'active'",
+            (clock.now(), agent_id)))
+
+    def expire(self) -> int:
+        """Mark reservations whose TTL ran out as released (at their expiry
+        time); returns how many.  Reads already treat them as inactive."""
+        return self._engine.write(lambda tx: tx.execute(
+            "UPDATE file_reservations SET status = 'released', released_at = expires_at"
+            " WHERE status = 'active' AND typeof(expires_at) IN ('integer', 'real') AND expires_at <= ?",
+            (clock.now(),)))
+
+    def force_release(self, reservation_id: str, *, by: str, reason: str | None = None) -> Reservation:
+        """An operator releases someone's reservation; the holder is told by an
+        ``operator.force_release`` message in the same transaction.  Refused
+        with :class:`ConflictError` when it is no longer held."""
+        _name(by, "by (the operator's identity)")
+
+        def write(tx: Tx) -> Reservation:
+            current = self._get(tx, reservation_id)
+            changed = tx.execute("UPDATE file_reservations SET status = 'released', released_at = ?"
+                                 " WHERE id = ? AND status = 'active'", (clock.now(), reservation_id))
+            if not changed:
+                raise ConflictError(f"reservation {reservation_id} is {current.state}, not held", current)
+            payload = {"reservation_id": reservation_id, "file_path": current.file_path,
+                       "reservation_type": current.reservation_type, "task_id": current.task_id,
+                       "by": by, "reason": reason}
+            notify_agents(tx, [current.agent_id], "operator.force_release", payload, by=by, task_id=current.task_id)
+            return self._get(tx, reservation_id)
+
+        return self._engine.write(write)
