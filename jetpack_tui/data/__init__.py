@@ -18,11 +18,14 @@ from .errors import (
     StorageError,
 )
 from .local import DEFAULT_PATH, LocalDataLayer, create_local_data_layer
+from .mail_models import Delivery, Message, Thread
 from .models import Agent, Blockers, Lease, Liveness, Task, TaskEvent
 from .protocol import DataLayer
+from .reservation_models import Reservation, ReservationConflict, ReservationConflictError, ReservationResult
 
 __all__ = [
-    "Agent", "Blockers", "ChangeSet", "ClosedError", "ConflictError", "DataLayer", "DEFAULT_PATH",
+    "Agent", "Blockers", "ChangeSet", "Delivery", "Message", "Thread", "Reservation", "ReservationConflict",
+    "ReservationConflictError", "ReservationResult", "ClosedError", "ConflictError", "DataLayer", "DEFAULT_PATH",
     "InvalidInputError", "JetpackError", "Lease", "Liveness", "LocalDataLayer", "NotFoundError",
     "PrimaryUnavailableError", "ReadOnlyError", "SchemaMismatchError", "StaleLeaseError",
     "StorageBusyError", "StorageError", "Task", "TaskEvent", "create_local_data_layer",
