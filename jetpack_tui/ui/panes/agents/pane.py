@@ -203,7 +203,7 @@ class AgentsPane(Pane):
         def confirmed(yes: bool | None) -> None:
             if yes:
                 run_write(self, "release all", row.id, row.agent, lambda: actions.release_all(dl, operator, row),
-                          done=lambda report: report.describe(row.id))
+                          note=lambda report: report.describe(row.id) if report.left_alone else None)
 
         self.app.push_screen(ConfirmScreen(f"Release everything {clean(row.id)} holds?", body,
                                            yes="Release", danger=True), confirmed)
@@ -219,8 +219,7 @@ class AgentsPane(Pane):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                run_write(self, "deregister", row.id, row.agent, lambda: actions.deregister(dl, operator, row),
-                          done=lambda tasks: f"deregistered {row.id}; {len(tasks)} task(s) back in the queue")
+                run_write(self, "deregister", row.id, row.agent, lambda: actions.deregister(dl, operator, row))
 
         self.app.push_screen(ConfirmScreen(f"Deregister {clean(row.id)}?", body, yes="Deregister", danger=True),
                              confirmed)
@@ -233,7 +232,6 @@ class AgentsPane(Pane):
 
         def send(draft: Any) -> None:
             if draft is not None:
-                run_write(self, "send", draft.to, None, lambda: deliver(dl, operator, draft),
-                          done=lambda message: f"sent {message.type} to {draft.to} ({message.id})")
+                run_write(self, "send", draft.to, None, lambda: deliver(dl, operator, draft))
 
         self.app.push_screen(ComposeScreen(f"Message {clean(row.id)}", to=row.id, agents=self.agents), send)

@@ -58,34 +58,31 @@ class ComposeScreen(ModalScreen[Draft | None]):
     def __init__(self, title: str, *, to: str = "", agents: Iterable[str] = (), type: str = DEFAULT_TYPE,
                  thread_id: str | None = None, task_id: str | None = None, text: str = "") -> None:
         super().__init__()
-        self._title = title
-        self._to = to
-        self._agents = sorted({a for a in agents if a})
-        self._type = type
-        self._thread_id = thread_id
-        self._task_id = task_id
-        self._text = text
+        self.heading = title
+        self.initial = Draft(to=to, type=type, text=text, thread_id=thread_id, task_id=task_id)
+        self.agent_ids = sorted({a for a in agents if a})
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box compose-box"):
-            yield Static(Text(self._title), classes="modal-title")
-            if self._thread_id:
-                yield Static(Text(f"in thread {shorten(clean(self._thread_id), 60)}", style="italic"))
+            yield Static(Text(self.heading), classes="modal-title")
+            if self.initial.thread_id:
+                yield Static(Text(f"in thread {shorten(clean(self.initial.thread_id), 60)}", style="italic"))
             with Horizontal(classes="compose-row"):
                 yield Label("To", classes="compose-label")
-                yield Input(self._to, placeholder="agent id, or * for every agent", id="compose-to",
-                            suggester=SuggestFromList([BROADCAST, *self._agents], case_sensitive=True))
+                yield Input(self.initial.to, placeholder="agent id, or * for every agent", id="compose-to",
+                            suggester=SuggestFromList([BROADCAST, *self.agent_ids], case_sensitive=True),
+                            compact=True)
             with Horizontal(classes="compose-row"):
                 yield Label("Type", classes="compose-label")
-                yield Input(self._type, id="compose-type")
-            yield TextArea(self._text, id="compose-body", soft_wrap=True, tab_behavior="focus")
+                yield Input(self.initial.type, id="compose-type", compact=True)
+            yield TextArea(self.initial.text, id="compose-body", soft_wrap=True, tab_behavior="focus")
             yield Static(Text(""), id="compose-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel", id="compose-cancel")
                 yield Button("Send (ctrl+s)", id="compose-send", variant="primary")
 
     def on_mount(self) -> None:
-        target = "#compose-body" if self._to else "#compose-to"
+        target = "#compose-body" if self.initial.to else "#compose-to"
         self.query_one(target).focus()
 
     def draft(self) -> Draft | str:
@@ -99,7 +96,7 @@ class ComposeScreen(ModalScreen[Draft | None]):
             return "a message needs a type (e.g. operator.message)"
         if not text.strip():
             return "the message is empty"
-        return Draft(to=to, type=kind, text=text, thread_id=self._thread_id, task_id=self._task_id)
+        return Draft(to=to, type=kind, text=text, thread_id=self.initial.thread_id, task_id=self.initial.task_id)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -1,0 +1,5 @@
+"""Mail pane: agent mail as threads, read and answered by the operator."""
+
+from .pane import MailPane
+
+__all__ = ["MailPane"]
