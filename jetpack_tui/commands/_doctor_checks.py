@@ -245,7 +245,7 @@ def run_checks(path: str, *, now: float, liveness: Liveness | None = None) -> Re
             try:
                 step()
             except sqlite3.DatabaseError as error:
-                report.add("error", name, f"check could not run: {printable(error, 160)}")
+                report.add("error", name, f"the {name} check could not run: {printable(error, 160)}")
     finally:
         conn.close()
     return report
