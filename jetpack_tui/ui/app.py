@@ -9,7 +9,6 @@ widgets in :mod:`~jetpack_tui.ui.widgets`, styles in the top-level
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -144,15 +143,15 @@ class JetpackApp(App):
 
     def status_state(self) -> StatusState:
         r = self.refresher
-        mono = time.monotonic()
+        now = self.clock()
         problem = r.problem
         good_at = problem[1] if problem else r.last_ok_at
         return StatusState(
             mode=str(getattr(self.dl, "mode", "local")), location=_location(self.dl), read_only=self.read_only,
             paused=r.paused, source=self.source.kind if self.source else "poll",
             loading=r.last_ok_at is None and problem is None,
-            since_change=None if r.last_change_at is None else mono - r.last_change_at,
-            data_age=None if good_at is None else mono - good_at,
+            since_change=None if r.last_change_at is None else now - r.last_change_at,
+            data_age=None if good_at is None else now - good_at,
             error=problem[0] if problem else None, summary=self.summary)
 
     def update_status(self) -> None:

@@ -87,9 +87,10 @@ class Refresher:
         #: The feed source failed (watcher error, Turso sync failure); cleared
         #: when the source delivers again — local reads may still work.
         self.source_error: str | None = None
-        #: Monotonic time the source last worked (for "data 42 s old").
+        #: When the source last worked (for "data 42s old").
         self.source_ok_at: float | None = None
-        #: Monotonic time of the last applied change (or sync), for "3 s ago".
+        #: Times below come from the app's clock ("now" for display; frozen in tests).
+        #: When the last change (or sync) was applied, for "changed 3s ago".
         self.last_change_at: float | None = None
         self.last_ok_at: float | None = None
         self.changes_applied = 0
@@ -131,7 +132,7 @@ class Refresher:
     def failed(self, reason: str) -> None:
         """A read of the database failed."""
         self.error = reason
-        self.error_at = time.monotonic()
+        self.error_at = self._clock()
 
     def source_failed(self, reason: str) -> None:
         """The feed source (watcher, sync) failed: the data may be getting old."""
@@ -139,11 +140,11 @@ class Refresher:
 
     def source_ok(self) -> None:
         self.source_error = None
-        self.source_ok_at = time.monotonic()
+        self.source_ok_at = self._clock()
 
     @property
     def problem(self) -> tuple[str, float | None] | None:
-        """``(reason, monotonic time the data was last known good)`` or ``None``."""
+        """``(reason, when the data was last known good)`` or ``None``."""
         if self.error:
             return self.error, self.last_ok_at
         if self.source_error:
@@ -258,12 +259,12 @@ class Refresher:
         if done.error is None:
             self.cursor = done.cursor
             self.error = None
-            self.last_ok_at = time.monotonic()
+            self.last_ok_at = self._clock()
         else:
             self.failed(done.error)
             self._retry.update(done.failed_panes)
         if done.changed or done.reload:
-            self.last_change_at = time.monotonic()
+            self.last_change_at = self._clock()
             self.changes_applied += done.changed
             if done.reload or done.tables & {"tasks", "agents"}:
                 self._status_dirty = True

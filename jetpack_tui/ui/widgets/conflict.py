@@ -3,6 +3,7 @@ the operator saw it: what changed (seen → now).  Nothing was overwritten."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from rich.text import Text
@@ -14,6 +15,13 @@ from textual.widgets import DataTable, Static
 
 from ..actions import diff_rows
 from ..safe_text import cell, clean
+
+
+def _shown(name: str, value: Any) -> Any:
+    """Epoch columns (``*_at``) as UTC times; everything else as stored."""
+    if name.endswith("_at") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value
 
 
 class ConflictScreen(ModalScreen[None]):
@@ -35,7 +43,7 @@ class ConflictScreen(ModalScreen[None]):
             table: DataTable = DataTable(id="conflict-table", cursor_type="row")
             table.add_columns("field", "you saw", "now")
             for name, before, after in self.changes:
-                table.add_row(Text(name), cell(before, limit=60), cell(after, limit=60))
+                table.add_row(Text(name), cell(_shown(name, before), limit=60), cell(_shown(name, after), limit=60))
             if not self.changes:
                 table.add_row(Text("(no field differs)"), Text(""), Text(""))
             yield table

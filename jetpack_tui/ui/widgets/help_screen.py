@@ -10,19 +10,24 @@ from __future__ import annotations
 from typing import Callable
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 
-def _owner(binding: ActiveBinding) -> str:
+def _owner(binding: ActiveBinding) -> tuple[int, str]:
+    """(group, label): the pane's own keys first, then its widgets, the screen, the app."""
     node = binding.node
+    if isinstance(node, App):
+        return 3, "App"
+    if isinstance(node, Screen):
+        return 2, type(node).__name__.removesuffix("Screen") or "Screen"
     title = getattr(node, "TITLE", None)
-    if isinstance(title, str) and title and not hasattr(node, "screen_stack"):
-        return title
-    return type(node).__name__.removesuffix("Screen").removesuffix("App") or "App"
+    if isinstance(title, str) and title and getattr(node, "PANE_ID", None):
+        return 0, title
+    return 1, type(node).__name__.removeprefix("Task")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -37,14 +42,15 @@ class HelpScreen(ModalScreen[None]):
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """(where, key, description, id) for every enabled binding, focused widget first."""
-        seen: list[tuple[str, str, str, str]] = []
+        seen: list[tuple[int, str, str, str, str]] = []
         for binding in self._listed.values():
             if not binding.enabled:
                 continue
             b = binding.binding
-            description = b.description or b.action
-            seen.append((_owner(binding), self._show_key(b), description, b.id or ""))
-        return seen
+            group, where = _owner(binding)
+            seen.append((group, where, self._show_key(b), b.description or b.action, b.id or ""))
+        seen.sort(key=lambda row: row[0])
+        return [row[1:] for row in seen]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
