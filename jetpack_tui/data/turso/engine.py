@@ -215,7 +215,8 @@ class TursoEngine(Engine):
             with network_timeout(self.sync_timeout):
                 changed = bool(self._conn.pull())
         except turso.Error as error:
-            raise PrimaryUnavailableError(f"pull from {self.where} failed: {self._safe(error)}") from None
+            detail = self._safe(error).replace("sync engine operation failed: database sync engine error: ", "")
+            raise PrimaryUnavailableError(f"pull from {self.where} failed: {detail}") from None
         if changed:
             self._pulled += 1
         return changed

@@ -28,8 +28,8 @@ from ..errors import PrimaryUnavailableError
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _TARGET = re.compile(
-    r"^\s*(?:(INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO|(UPDATE)\s+(?:OR\s+\w+\s+)?|(DELETE)\s+FROM)"
-    r"\s+[\"`\[]?(\w+)", re.IGNORECASE)
+    r"^\s*(?:(INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO\s+|(UPDATE)\s+(?:OR\s+\w+\s+)?|(DELETE)\s+FROM\s+)"
+    r"[\"`\[]?(\w+)", re.IGNORECASE)
 
 #: (verb, table) pairs that may wait in the outbox: they never decide who owns
 #: what, and replaying them later on the primary has the effect the caller
