@@ -1,0 +1,219 @@
+"""Memory pane: search what the swarm learned.  A query box (keyword and
+semantic results fused, with score, type, importance, agent, task), filters
+by type and minimum importance, ``enter`` for the whole memory, ``m`` for
+"more like this", ``T`` for the task context of the memory's task.
+
+Typing is debounced (:data:`DEBOUNCE` seconds of quiet, or ``enter`` at
+once); the search itself runs in the refresh worker (never on the UI
+thread) and only the answer for the latest query is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Select, Static
+
+from jetpack_tui.data.memory_models import MEMORY_TYPES
+
+from ...safe_text import clean, shorten
+from ...widgets.detail_drawer import DetailDrawer
+from ..base import FetchRequest, Pane
+from ..kit.palette import Palette
+from .data import IMPORTANCE_STEPS, MemoryResults, MemoryView, fetch_memory
+from .detail import render_memory
+from .memory_screen import MemoryScreen
+from .results import ResultTable, render_result
+from .task_context import TaskContextScreen
+
+DEBOUNCE = 0.3
+PREVIEW_CHARS = 2000
+
+
+class MemoryPane(Pane):
+    PANE_ID = "memory"
+    TITLE = "Memory"
+    KEY = "6"
+    TABLES = frozenset({"memories"})
+
+    BINDINGS = [
+        Binding("slash", "focus_query", "Search", id="memory.search"),
+        Binding("enter", "open", "Open", id="memory.open"),
+        Binding("m", "more_like_this", "More like this", id="memory.similar"),
+        Binding("escape", "back", "Back to query", show=False, id="memory.back"),
+        Binding("T", "task_context", "Task context", id="memory.task_context"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.view = MemoryView()
+        self.searches = 0  # answers applied (tests wait on it)
+        self._timer: Any = None
+        self.now = 0.0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="pane-header"):
+            yield Static(Text("Memory", style="bold"), classes="pane-title")
+            yield Static(Text(""), id="memory-summary", classes="pane-summary")
+        with Horizontal(classes="pane-filters"):
+            yield Input(placeholder="/ search memories: words, ids, anything", id="memory-query", compact=True)
+            yield Select([(t, t) for t in MEMORY_TYPES], prompt="any type", id="memory-type", compact=True)
+            yield Select([(f"importance ≥ {v:.2f}", v) for v in IMPORTANCE_STEPS if v is not None],
+                         prompt="any importance", id="memory-importance", compact=True)
+        with Vertical(classes="pane-body -stacked"):
+            yield ResultTable(lambda result, now: render_result(result, now, Palette(self.app)), id="memory-results")
+            yield DetailDrawer(id="memory-drawer", classes="pane-drawer")
+
+    # -- contract --------------------------------------------------------------
+    def view_state(self) -> MemoryView:
+        return replace(self.view, selected=self.table.selected_id)
+
+    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[MemoryResults]:
+        return fetch_memory(dl, request)
+
+    def tick(self, now: float) -> None:
+        self.now = now
+
+    def selected_key(self) -> str | None:
+        return self.table.selected_id
+
+    def jump_to(self, key: str) -> bool:
+        return self.table.select(key)
+
+    def apply_filter(self, **filters: Any) -> bool:
+        """``query=``, ``type=``, ``min_importance=``, ``similar_to=``."""
+        self.view = MemoryView(query=str(filters.get("query", "")), type=filters.get("type"),
+                               min_importance=filters.get("min_importance"), similar_to=filters.get("similar_to"))
+        self.query_one("#memory-query", Input).value = self.view.query
+        self.view_changed()
+        return True
+
+    def focus_main(self) -> None:
+        self.query_one("#memory-query", Input).focus()
+
+    @property
+    def table(self) -> ResultTable:
+        return self.query_one(ResultTable)
+
+    # -- data in -----------------------------------------------------------------
+    def on_memory_results(self, message: MemoryResults) -> None:
+        message.stop()
+        if not self.current(message):
+            return
+        self.searches += 1
+        self.now = self.jetpack.clock()
+        self.table.show(((r.id, r) for r in message.results), self.now)
+        self._summary(message)
+        self._show_detail()
+        self.mark_loaded()
+
+    def _summary(self, message: MemoryResults) -> None:
+        view, palette = message.view, Palette(self.app)
+        if message.error:
+            summary = Text("⚠ " + shorten(clean(message.error), 200), style=palette("bad"))
+        elif view.similar_to:
+            source = message.source
+            what = shorten(clean(source.content if source else view.similar_to), 50)
+            summary = Text(f"{len(message.results)} like “{what}” (esc: back to the query)")
+        elif view.query.strip():
+            summary = Text(f"{len(message.results)} result(s) for “{shorten(clean(view.query), 40)}”")
+        else:
+            summary = Text(f"newest {len(message.results)} of {message.total or 0} memories")
+        if message.note:
+            summary.append(" · " + shorten(clean(message.note), 120), style=palette("warn"))
+        self.query_one("#memory-summary", Static).update(summary)
+
+    def _show_detail(self) -> None:
+        result = self.table.selected
+        drawer = self.query_one(DetailDrawer)
+        if result is None:
+            drawer.show(Text("No memory selected.", style="italic"))
+        else:
+            drawer.show(render_memory(result.memory, self.now, content_limit=PREVIEW_CHARS))
+
+    def on_data_table_row_highlighted(self, event: ResultTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
+
+    def on_data_table_row_selected(self, event: ResultTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    # -- the query -----------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, lambda: self._search(event.value), name="memory-debounce")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._search(event.value)
+        self.table.focus()
+
+    def _search(self, text: str) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if text == self.view.query and self.view.similar_to is None:
+            return
+        self.view = replace(self.view, query=text, similar_to=None)
+        self.view_changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        value = None if event.value is Select.BLANK else event.value
+        field = "type" if event.select.id == "memory-type" else "min_importance"
+        if getattr(self.view, field) != value:
+            self.view = replace(self.view, **{field: value})
+            self.view_changed()
+
+    # -- actions (reads only: nothing here writes) ---------------------------------
+    def action_focus_query(self) -> None:
+        self.query_one("#memory-query", Input).focus()
+
+    def _selected(self, what: str) -> Any | None:
+        result = self.table.selected
+        if result is None:
+            self.app.notify(f"{what}: select a memory first", severity="warning")
+        return result
+
+    def action_open(self) -> None:
+        result = self._selected("open")
+        if result is not None:
+            self.app.push_screen(MemoryScreen(result.id), self._after_view)
+
+    def _after_view(self, similar_to: str | None) -> None:
+        if similar_to:
+            self._similar(similar_to)
+
+    def action_more_like_this(self) -> None:
+        result = self._selected("more like this")
+        if result is not None:
+            self._similar(result.id)
+
+    def _similar(self, memory_id: str) -> None:
+        self.view = replace(self.view, similar_to=memory_id)
+        self.view_changed()
+        self.table.focus()
+
+    def action_back(self) -> None:
+        if self.view.similar_to is not None:
+            self.view = replace(self.view, similar_to=None)
+            self.view_changed()
+        self.action_focus_query()
+
+    def action_task_context(self) -> None:
+        result = self._selected("task context")
+        if result is None:
+            return
+        if not result.memory.task_id:
+            self.app.notify("task context: this memory is not tied to a task", severity="warning")
+            return
+        self.app.push_screen(TaskContextScreen(result.memory.task_id))

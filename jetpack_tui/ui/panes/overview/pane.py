@@ -1,0 +1,175 @@
+"""Overview pane: the swarm at a glance.  Tasks per status and completions
+per hour, agents alive/stale/dead, and what needs attention: orphaned
+tasks, expired claims and leases awaiting reclaim, contended reservations,
+unacked messages, time since the last sync.
+
+Every figure is focusable (``j``/``k`` or arrows move between them) and
+``enter`` jumps to the pane that explains it with the matching filter.
+Figures are keyed widgets: only those whose text changed are redrawn.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from ...safe_text import clean
+from ..base import FetchRequest, Pane
+from ..kit.palette import Palette
+from .data import OverviewData, fetch_overview
+from .figures import Figure, figures, sync_text
+
+GROUPS = ("Tasks", "Agents", "Needs attention")
+LABEL_WIDTH = 23
+
+
+class FigureView(Static, can_focus=True):
+    """One figure; ``enter`` asks the pane to jump to what explains it."""
+
+    BINDINGS = [Binding("enter", "jump", "Explain", id="overview.jump")]
+
+    class Jump(Message):
+        def __init__(self, figure: Figure) -> None:
+            super().__init__()
+            self.figure = figure
+
+    def __init__(self, figure: Figure, **kwargs: Any) -> None:
+        super().__init__(classes="figure", **kwargs)
+        self.figure = figure
+        self._signature: tuple | None = None
+
+    def show(self, figure: Figure, style: str) -> None:
+        signature = (figure, style)
+        if signature == self._signature:
+            return
+        self.figure, self._signature = figure, signature
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{clean(figure.label):<{LABEL_WIDTH}}")
+        text.append(clean(figure.value), style=style or "bold")
+        if figure.hint:
+            text.append(f"  {clean(figure.hint)}", style="dim")
+        self.update(text)
+
+    def action_jump(self) -> None:
+        self.post_message(self.Jump(self.figure))
+
+
+class OverviewPane(Pane):
+    PANE_ID = "overview"
+    TITLE = "Overview"
+    KEY = "1"
+    TABLES = frozenset({"tasks", "agents", "messages", "file_reservations", "memories", "leases"})
+
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Next figure", show=False, id="overview.next"),
+        Binding("k,up", "move(-1)", "Previous figure", show=False, id="overview.previous"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sections: dict[str, Any] = {}
+        self.views: dict[str, FigureView] = {}
+        self.now = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Overview", style="bold"), classes="pane-title")
+        with Horizontal(id="overview-groups"):
+            for group in GROUPS:
+                with Vertical(classes="overview-group", id=f"overview-{group.split()[0].lower()}"):
+                    yield Static(Text(group, style="bold underline"), classes="overview-heading")
+        yield Static(Text("enter: open the pane that explains a figure · j/k: move", style="dim"),
+                     id="overview-help")
+
+    # -- contract --------------------------------------------------------------
+    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[OverviewData]:
+        return fetch_overview(dl, request)
+
+    def tick(self, now: float) -> None:
+        self.now = now
+        self._render_figures()
+
+    def selected_key(self) -> str | None:
+        focused = self.screen.focused
+        return focused.figure.key if isinstance(focused, FigureView) else None
+
+    def jump_to(self, key: str) -> bool:
+        view = self.views.get(key)
+        if view is None:
+            return False
+        view.focus()
+        return True
+
+    def focus_main(self) -> None:
+        focused = self.screen.focused
+        if isinstance(focused, FigureView) and focused in self.views.values():
+            return
+        first = next(iter(self.views.values()), None)
+        (first or self).focus()
+
+    # -- data in -----------------------------------------------------------------
+    def on_overview_data(self, message: OverviewData) -> None:
+        message.stop()
+        if not self.current(message):
+            return
+        self.sections.update(message.sections)
+        self.now = self.jetpack.clock()
+        self._render_figures()
+        focused = self.screen.focused
+        if not self.loaded and (focused is None or self not in focused.ancestors_with_self):
+            self.call_after_refresh(self.focus_main)
+        self.mark_loaded()
+
+    def _sync(self) -> tuple[str, str]:
+        refresher = self.jetpack.refresher
+        # Data on screen came from a refresh that just ran even before the
+        # refresher has booked it (RefreshDone arrives after the pane's data).
+        ago = 0.0 if refresher.last_ok_at is None else time.monotonic() - refresher.last_ok_at
+        source = getattr(self.jetpack.source, "kind", "poll")
+        return sync_text(self.sections.get("sync"), self.now, source=source, refreshed_ago=ago)
+
+    def _render_figures(self) -> None:
+        if not self.sections:
+            return
+        palette = Palette(self.app)
+        for figure in figures(self.sections, self.now, self.jetpack.settings.liveness, self._sync()):
+            view = self.views.get(figure.key)
+            if view is None:
+                view = self.views[figure.key] = FigureView(figure)
+                group = self.query_one(f"#overview-{figure.group.split()[0].lower()}", Vertical)
+                group.mount(view)
+            view.show(figure, palette(figure.meaning) if figure.meaning else "")
+
+    # -- moving and jumping ---------------------------------------------------------
+    def action_move(self, step: int) -> None:
+        order = list(self.query(FigureView))
+        if not order:
+            return
+        focused = self.screen.focused
+        index = order.index(focused) if focused in order else -step
+        order[(index + step) % len(order)].focus()
+
+    def on_figure_view_jump(self, message: FigureView.Jump) -> None:
+        message.stop()
+        figure = message.figure
+        if figure.pane is None:
+            self.jetpack.action_force_refresh()
+            self.app.notify("refreshing every pane now")
+            return
+        dashboard = self.jetpack.dashboard
+        dashboard.action_show_pane(figure.pane)
+        pane = dashboard.active_pane
+        apply = getattr(pane, "apply_filter", None)
+        if not figure.filters:
+            return
+        if not callable(apply) or not apply(**dict(figure.filters)):
+            wanted = ", ".join(f"{k}={v}" for k, v in figure.filters)
+            self.app.notify(f"{pane.TITLE}: cannot apply the filter ({wanted}) yet", severity="warning",
+                            markup=False)
