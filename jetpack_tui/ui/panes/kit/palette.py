@@ -9,7 +9,10 @@ plain emphasis, so meaning never depends on colour alone.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
+
+from rich.color import Color, ColorParseError
 
 #: Meaning -> (theme variable, emphasis used with or without colour).
 _MEANINGS = {
@@ -24,11 +27,22 @@ _MEANINGS = {
 }
 
 
+@lru_cache(maxsize=256)
+def _rich_colour(value: str) -> str:
+    """``value`` if Rich can use it as a colour (``#8AD4A1``), else ``""``
+    (theme variables may hold Textual-only values such as ``auto 60%``)."""
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        return ""
+    return value
+
+
 def style_for(app: Any, meaning: str) -> str:
     """A Rich style string for ``meaning`` (``alive``/``stale``/``dead``/``warn``…)."""
     variable, emphasis = _MEANINGS.get(meaning, ("", ""))
     variables = getattr(app, "theme_variables", None) or {}
-    colour = variables.get(variable, "") if variable else ""
+    colour = _rich_colour(str(variables.get(variable, ""))) if variable else ""
     return " ".join(part for part in (emphasis, colour) if part)
 
 
