@@ -71,6 +71,15 @@ class TursoEngine(Engine):
         return self.session.where
 
     @property
+    def busy_deadline(self) -> float:  # type: ignore[override]
+        """Seconds to wait while another client holds the primary."""
+        return self.session.busy_deadline
+
+    @busy_deadline.setter
+    def busy_deadline(self, seconds: float) -> None:
+        self.session.busy_deadline = seconds
+
+    @property
     def on_busy(self) -> Callable[[float], None] | None:
         return self.session.on_busy
 

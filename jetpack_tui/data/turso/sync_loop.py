@@ -1,9 +1,11 @@
 """The background sync: every ``interval`` seconds, push queued writes and
 pull, then tell subscribers (the dashboard refreshes after each sync).
 
-One thread per DataLayer.  The next sync is scheduled when the previous one
-finished, so syncs never overlap and a slow primary slows the loop instead
-of piling up work.  The pull itself runs on the engine thread (pyturso: one
+One thread per DataLayer.  Syncs start every ``interval`` seconds (the time
+a sync took is deducted from the wait, so a change shows within about
+``interval`` + one pull), yet the next starts only after the previous one
+finished: they never overlap and a slow primary slows the loop instead of
+piling up work.  The pull itself runs on the engine thread (pyturso: one
 connection per thread); this thread only paces it.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from ..errors import ClosedError
@@ -38,10 +41,13 @@ class SyncLoop:
         return self._thread.is_alive()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        took = 0.0
+        while not self._stop.wait(max(self.interval - took, 0.0)):
+            started = time.monotonic()
             try:
                 self._sync()
             except ClosedError:
                 return
             except Exception:  # noqa: BLE001 - keep syncing; the report carries errors
                 log.exception("background sync failed")
+            took = time.monotonic() - started
