@@ -227,11 +227,21 @@ def _signal(process: subprocess.Popen, sig: int) -> None:
 
 
 def pid_gone(pid: int) -> bool:
-    """``True`` when no process has this PID any more (``os.kill(pid, 0)``)."""
+    """``True`` when no process runs under this PID any more.
+
+    ``os.kill(pid, 0)`` raising ``ProcessLookupError`` says so; a zombie (it
+    has exited, only its status waits for a parent that is not us, e.g.
+    after the runner was killed and init has not reaped it yet) counts as
+    gone too.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:
         return False
-    return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False

@@ -7,15 +7,25 @@ every process it ever started is gone."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
 from jetpack_tui.data import create_local_data_layer
 from jetpack_tui.demo.pace import DIED, Pace
-from jetpack_tui.demo.swarm import Swarm, SwarmConfig, pid_gone
+from jetpack_tui.demo.swarm import Swarm, SwarmConfig
 
 DEADLINE = 30.0
+
+
+def _no_such_process(pid: int) -> bool:
+    """Strict: the PID is free (exited AND reaped), ``os.kill`` says so."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def _progress(dl) -> dict:
@@ -61,7 +71,7 @@ def test_swarm_makes_progress_survives_a_death_and_leaves_nothing_running(tmp_pa
     assert any(e.from_owner in died and e.actor == "janitor" for e in reclaim_history)
     assert swarm.stats.respawns >= 1 and swarm.stats.crashes == 0, swarm.stats
     assert len(swarm.pids) == swarm.stats.started >= 7
-    assert [pid for pid in swarm.pids if not pid_gone(pid)] == []
+    assert [pid for pid in swarm.pids if not _no_such_process(pid)] == []
     assert swarm.live_pids() == []
 
 
@@ -70,7 +80,7 @@ def test_stop_is_idempotent_and_a_stopped_swarm_reports_no_live_children(tmp_pat
     with swarm:
         assert len(swarm.live_pids()) == 2
     swarm.stop()
-    assert swarm.live_pids() == [] and all(pid_gone(p) for p in swarm.pids)
+    assert swarm.live_pids() == [] and all(_no_such_process(p) for p in swarm.pids)
 
 
 def test_configuration_is_checked():
