@@ -16,8 +16,6 @@ from typing import Any
 from jetpack_tui.data import DEFAULT_PATH, JetpackError, create_local_data_layer
 
 PROG = "jetpack-tui"
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
 
