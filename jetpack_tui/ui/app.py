@@ -131,6 +131,8 @@ class JetpackApp(App):
         self.update_status()
 
     def on_refresh_done(self, message: RefreshDone) -> None:
+        if not self.screen_stack:  # shutting down
+            return
         first = self.refresher.jobs_done == 0
         self.refresher.finished(message)
         if first and message.error is None and self.source is not None and not isinstance(self.source, PollSource):

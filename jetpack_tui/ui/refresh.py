@@ -66,8 +66,8 @@ class Refresher:
     """Owns the change-feed cursor and schedules the refresh worker (UI thread)."""
 
     def __init__(self, app: "App", dl: Any, *, clock: Callable[[], float], panes: Callable[[], list[Pane]],
-                 active: Callable[[], str], page_size: int = 200, status_interval: float = 2.0,
-                 status_max_age: float = 10.0) -> None:
+                 active: Callable[[], str], page_size: int = 200, status_interval: float = 5.0,
+                 status_max_age: float = 15.0, min_feed_interval: float = 0.2) -> None:
         self.app = app
         self.dl = dl
         self._clock = clock
@@ -76,6 +76,11 @@ class Refresher:
         self.page_size = page_size
         self.status_interval = status_interval
         self.status_max_age = status_max_age
+        #: Feed-driven runs start at most this often: an isolated change is
+        #: applied at once, a burst is gathered and applied ~5 times a second.
+        self.min_feed_interval = min_feed_interval
+        self._last_feed_run = -1e18
+        self._gather: Any = None
         self.cursor: int | None = None
         self.paused = False
         self.running = False
@@ -182,6 +187,10 @@ class Refresher:
         self._kick()
 
     # -- scheduling ----------------------------------------------------------
+    def _gathered(self) -> None:
+        self._gather = None
+        self._kick()
+
     def _status_due(self, now: float) -> bool:
         age = now - self._status_at
         return (self._status_dirty and age >= self.status_interval) or age >= self.status_max_age
@@ -195,6 +204,14 @@ class Refresher:
         status = self._status_due(now)
         if not (feed or pending.reload or pending.detail or status):
             return
+        wait = self._last_feed_run + self.min_feed_interval - now
+        if feed and wait > 0 and not (pending.reload or pending.detail):
+            # A burst: gather it and apply once (each apply repaints the table).
+            if self._gather is None:
+                self._gather = self.app.set_timer(wait, self._gathered, name="refresh-gather")
+            return
+        if feed:
+            self._last_feed_run = now
         self.jobs_started += 1
         job = _Job(number=self.jobs_started, read_feed=feed and pending.read_feed,
                    cursor=self.cursor, changes=(pending.feed or ChangeSet()) if feed else ChangeSet(),

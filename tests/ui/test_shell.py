@@ -31,6 +31,7 @@ async def test_number_keys_and_tab_switch_panes(make_app):
         await settled(pilot, app)
         for key, pane_id in (("1", "overview"), ("3", "agents"), ("4", "mail"), ("5", "reservations"),
                              ("6", "memory"), ("2", "tasks")):
+            app.screen.set_focus(None)  # a pane may focus a text box, where digits are typed
             await pilot.press(key)
             assert app.dashboard.active_pane_id == pane_id
             await settled(pilot, app)
@@ -38,6 +39,7 @@ async def test_number_keys_and_tab_switch_panes(make_app):
         assert app.dashboard.active_pane_id == "agents"
         await settled(pilot, app)
         assert app.dashboard.active_pane.loaded
+        app.screen.set_focus(None)
         await pilot.press("shift+tab", "shift+tab")
         assert app.dashboard.active_pane_id == "overview"
 

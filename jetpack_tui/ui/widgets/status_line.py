@@ -76,7 +76,14 @@ def render_status(state: StatusState) -> Text:
 class StatusLine(Static):
     """Top bar; ``-warning`` / ``-paused`` classes switch its colours in CSS."""
 
+    _shown: str | None = None
+
     def show(self, state: StatusState) -> None:
+        """Render ``state``; a no-op when nothing visible changed (it is called
+        after every refresh run, and a repaint costs a frame)."""
         self.set_class(bool(state.error), "-warning")
         self.set_class(state.paused and not state.error, "-paused")
-        self.update(render_status(state))
+        text = render_status(state)
+        if text.plain != self._shown:
+            self._shown = text.plain
+            self.update(text, layout=False)  # one line, fixed height: no relayout

@@ -74,6 +74,7 @@ class TasksPane(Pane):
         self._filter_timer: Timer | None = None
         self._select_after_load: str | None = None
         self._cursor_after_load: int | None = None
+        self._header = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="tasks-header")
@@ -241,7 +242,10 @@ class TasksPane(Pane):
             rows = f"no rows of {self.total:,}"
         else:
             rows = f"rows {q.offset + 1:,}–{q.offset + shown:,} of {self.total:,}"
-        self.query_one("#tasks-header", Static).update(Text(f"Tasks · {q.describe()} · {rows}"))
+        text = f"Tasks · {q.describe()} · {rows}"
+        if text != self._header:
+            self._header = text
+            self.query_one("#tasks-header", Static).update(Text(text), layout=False)
 
     @on(TaskTable.EdgeReached)
     def _edge(self, message: TaskTable.EdgeReached) -> None:
