@@ -9,9 +9,11 @@ every common shape and returns ``None`` for nonsense instead of raising.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 _ISO_LIKE = re.compile(
@@ -21,9 +23,25 @@ _ISO_LIKE = re.compile(
 )
 
 
+_fixed: float | None = None
+
+
 def now() -> float:
     """Current time in epoch seconds (the one clock every module uses)."""
-    return time.time()
+    return time.time() if _fixed is None else _fixed
+
+
+@contextlib.contextmanager
+def fixed_time(epoch: float) -> Iterator[None]:
+    """Freeze :func:`now` (process-wide) for deterministic screenshots and
+    snapshot tests: liveness, ages and lease countdowns then render the same
+    on every run.  Never used by agents."""
+    global _fixed
+    previous, _fixed = _fixed, float(epoch)
+    try:
+        yield
+    finally:
+        _fixed = previous
 
 
 def to_db_text(epoch: float) -> str:

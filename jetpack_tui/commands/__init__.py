@@ -1,0 +1,1 @@
+"""Subcommands of ``jetpack-tui``: one module each, discovered by :mod:`jetpack_tui.cli`."""
