@@ -140,6 +140,10 @@ class MailPane(Pane):
         if self.table.selected_id != self.thread_view.thread_id:
             self._thread_selected()
 
+    def on_data_table_row_selected(self, event: ThreadTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_thread()
+
     def _thread_selected(self) -> None:
         if self.table.selected_id is None:
             self.thread_view.clear_thread("No thread selected.")
@@ -206,8 +210,10 @@ class MailPane(Pane):
             self.app.notify("reply: open a thread first", severity="warning")
             return
         to = reply_target(message, self.jetpack.operator)
+        thread = next((t for t in self.threads if t.id == message.thread_id), None)
+        task_id = message.task_id or (thread.task_id if thread is not None else None)
         self._write(f"Reply in thread {shorten(clean(message.thread_id), 40)}", to=to,
-                      thread_id=message.thread_id, task_id=message.task_id)
+                    thread_id=message.thread_id, task_id=task_id)
 
     def action_compose(self) -> None:
         if not refuse_read_only(self.app, "write"):
