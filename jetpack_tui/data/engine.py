@@ -35,6 +35,33 @@ Params = Sequence[Any]
 #: How long SQLite's own busy handler waits before we take over (ms).  Kept
 #: short because it holds the GIL; the Python back-off below sleeps without it.
 NATIVE_BUSY_TIMEOUT_MS = 100
+#: The binding binds ints beyond 32 bits as REAL: all exact up to 2**53.
+MAX_EXACT_INT = 2**53
+
+
+def _exact_as_real(value: int) -> bool:
+    try:
+        return int(float(value)) == value
+    except OverflowError:
+        return False
+
+
+def bind(params: Params) -> tuple:
+    """Parameters as the binding takes them, refusing what it would store
+    wrongly without a word: text with NUL (cut at the NUL), integers that a
+    REAL cannot hold exactly (rounded) and NaN (stored as NULL)."""
+    values = tuple(params)
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            if "\x00" in value:
+                raise InvalidInputError("text must not contain NUL characters (the storage engine cuts it there)")
+        elif kind is int:
+            if not -MAX_EXACT_INT <= value <= MAX_EXACT_INT and not _exact_as_real(value):
+                raise InvalidInputError(f"integer {value} is too large to store exactly")
+        elif kind is float and value != value:
+            raise InvalidInputError("NaN cannot be stored (use None)")
+    return values
 
 
 class Tx:
@@ -48,7 +75,7 @@ class Tx:
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
         try:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+            return self._conn.execute(sql, bind(params)).fetchall()
         except BaseException as error:  # noqa: BLE001 - the binding panics on bad UTF-8
             if self._rescue is None or not _is_undecodable(error) or self._conn.in_transaction:
                 raise
@@ -64,11 +91,11 @@ class Tx:
 
     def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; returns the number of rows it changed."""
-        return self._conn.execute(sql, tuple(params)).rowcount
+        return self._conn.execute(sql, bind(params)).rowcount
 
     def executemany(self, sql: str, seq: Sequence[Params]) -> None:
         for params in seq:
-            self._conn.execute(sql, tuple(params))
+            self._conn.execute(sql, bind(params))
 
     def script(self, sql: str) -> None:
         self._conn.executescript(sql)
@@ -102,6 +129,8 @@ def translate(error: BaseException, where: str) -> JetpackError:
         return ConflictError(f"{where}: {message}")
     if "constraint failed" in lowered:
         return InvalidInputError(f"{where}: {message}")
+    if "unsupported parameter type" in lowered:  # e.g. text with lone surrogates (not UTF-8 encodable)
+        return InvalidInputError(f"{where}: a value cannot be stored ({message}): text must be valid Unicode")
     if "readonly" in lowered or "read-only" in lowered:
         return ReadOnlyError(f"{where}: the database file is read-only ({message})")
     if "disk is full" in lowered or "disk i/o" in lowered:

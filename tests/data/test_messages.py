@@ -231,8 +231,8 @@ def test_foreign_rows_are_shown_never_raised(dl, db_path):
         tx.execute("INSERT INTO messages(id, type, from_agent, to_agent, payload, thread_id, timestamp)"
                    " VALUES ('f2', 'x', NULL, 'b', '[1, 2]', 'f1', 'not a time')")
         tx.execute("INSERT INTO messages(id, type, from_agent, to_agent, payload, thread_id, timestamp, sent_at)"
-                   " VALUES ('f3', '[red]markup[/red]', ?, 'b', ?, 'f1', 1577836900000, 'later')",
-                   ("a\x00b", '"' + "x" * 100_000 + '"'))
+                   " VALUES ('f3', '[red]markup[/red]', 'a' || char(0) || 'b', 'b', ?, 'f1', 1577836900000, 'later')",
+                   ('"' + "x" * 100_000 + '"',))
         tx.execute("INSERT INTO message_recipients(message_id, agent_id) VALUES ('f1', 'b')")
 
     dl.engine.write(foreign)
