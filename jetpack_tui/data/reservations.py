@@ -131,7 +131,10 @@ class Reservations:
         sql += " ORDER BY r.file_path, r.created_at, r.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
-            params += [int(limit), int(offset)]
+            try:
+                params += [int(limit), int(offset)]
+            except (TypeError, ValueError, OverflowError):  # nan, inf, "ten"
+                raise InvalidInputError(f"limit and offset must be integers, not {limit!r}, {offset!r}") from None
         found = [reservation_from_row(row, moment) for row in self._engine.rows(sql, params)]
         return [r for r in found if r.active] if active_only else found
 

@@ -198,7 +198,10 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
         sql = f"{TASK_SELECT}{where} ORDER BY {column} {direction}, t.created_at {direction}, t.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
-            params += [int(limit), int(offset)]
+            try:
+                params += [int(limit), int(offset)]
+            except (TypeError, ValueError, OverflowError):  # nan, inf, "ten"
+                raise InvalidInputError(f"limit and offset must be integers, not {limit!r}, {offset!r}") from None
         return [task_from_row(row) for row in self._engine.rows(sql, params)]
 
     def count(self, *, status=None, claimed_by=None, ready=None, parent_id=None, text=None,
