@@ -262,7 +262,17 @@ class TursoEngine(Engine):
 
     def sync_once(self) -> tuple[bool, int, str | None]:
         """Push the outbox, pull; on the engine thread.  Returns
-        ``(pulled_changes, pushed, error)``; never raises for a network failure."""
+        ``(pulled_changes, pushed, error)``; never raises for a network failure.
+
+        While the primary is known to be down, a cheap request from the
+        *calling* thread checks it first: pyturso's pull would hold the engine
+        thread (and every read queued behind it) for the whole network
+        timeout against a black-holed host."""
+        if not self.state.snapshot().online:
+            try:
+                self.session.client.execute("SELECT 1")
+            except HranaError as error:
+                return False, 0, self._safe(error)
         return self.run(self._sync)
 
     def _sync(self) -> tuple[bool, int, str | None]:

@@ -100,7 +100,11 @@ class TursoDataLayer:
         return self._state.snapshot()
 
     def start_sync_loop(self, interval: float) -> None:
+        """Sync every ``interval`` seconds in the background.  While it runs,
+        writes made when the primary is down never wait for it: the loop
+        notices when it is back (within ``interval``)."""
         if self._loop is None and interval and interval > 0:
+            self._engine.retry_offline_after = float("inf")
             self._loop = SyncLoop(self.sync, interval)
             self._loop.start()
 
@@ -176,7 +180,7 @@ def create_turso_data_layer(
     engine = TursoEngine(path, session=session, remote_url=where,
                          auth_token=(lambda: token) if token else None,
                          outbox=Outbox(path + ".outbox.jsonl"), state=state,
-                         sync_timeout=max(timeout * 2, 2.0),
+                         sync_timeout=max(timeout * 2, 1.0),
                          retry_offline_after=min(sync_interval or 1.0, 1.0))
     try:
         if state.snapshot().online:
