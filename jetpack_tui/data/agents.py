@@ -65,6 +65,8 @@ class Agents:
         """Register an agent, or update it when the id exists (counts as a heartbeat)."""
         if not isinstance(id, str) or not id.strip():
             raise InvalidInputError("an agent needs a non-empty id")
+        if not isinstance(status, str) or not status.strip():
+            raise InvalidInputError(f"an agent status must be a non-empty string, not {status!r}")
         skills_json = dump_string_list(list(skills), what="skills")
         moment = clock.now()
 
@@ -86,6 +88,8 @@ class Agents:
     def heartbeat(self, id: str, *, status: str | None = None, current_task: str | None = None,
                   clear_task: bool = False) -> Agent:
         """Record that the agent is alive (and optionally what it is doing)."""
+        if status is not None and (not isinstance(status, str) or not status.strip()):
+            raise InvalidInputError(f"an agent status must be a non-empty string, not {status!r}")
         moment = clock.now()
 
         def write(tx: Tx) -> Agent:
