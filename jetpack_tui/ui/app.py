@@ -20,7 +20,7 @@ from jetpack_tui.data import clock as data_clock
 
 from .actions import ActionConflicted, ActionFailed, ActionRunner, ActionSucceeded
 from .commands import JetpackCommands
-from .feed import FeedSource, PollSource, choose_source
+from .feed import FeedSource, choose_source
 from .keymap import binding_ids, split_keymap
 from .messages import FeedDelivered, FeedFailed, FeedPoke, RefreshDone, StatusCounts, Summary
 from .refresh import Refresher
@@ -46,7 +46,9 @@ class JetpackApp(App):
     COMMANDS = App.COMMANDS | {JetpackCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("colon", "command_palette", "Palette", show=False, id="app.palette"),
+        # Declared here (not left to Textual) so both keys carry remappable ids.
+        Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"),
+        Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
         Binding("p", "toggle_pause", "Pause", id="app.pause"),
         Binding("ctrl+r", "force_refresh", "Refresh", id="app.refresh"),
         Binding("f8", "screenshot", "Screenshot", show=False, id="app.screenshot"),
@@ -66,6 +68,7 @@ class JetpackApp(App):
         self._watch = watch
         self.summary: Summary | None = None
         self.source: FeedSource | None = None
+        self._source_started = False
         self.actions = ActionRunner(self)
         self.refresher = Refresher(self, dl, clock=self.clock, panes=lambda: self.dashboard.panes,
                                    active=lambda: self.dashboard.active_pane_id,
@@ -97,7 +100,8 @@ class JetpackApp(App):
         """Called by the dashboard screen once its panes are mounted."""
         self.source = choose_source(self.refresher, self.dl, poll_interval=self.settings.poll_interval,
                                     watch=self._watch)
-        if isinstance(self.source, PollSource):
+        self._source_started = not self.source.needs_cursor
+        if self._source_started:
             self.source.start(None)
         self.set_interval(1.0, self._tick, name="tick")
         self.refresher.poke()
@@ -133,9 +137,9 @@ class JetpackApp(App):
     def on_refresh_done(self, message: RefreshDone) -> None:
         if not self.screen_stack:  # shutting down
             return
-        first = self.refresher.jobs_done == 0
         self.refresher.finished(message)
-        if first and message.error is None and self.source is not None and not isinstance(self.source, PollSource):
+        if not self._source_started and message.error is None and self.source is not None:
+            self._source_started = True
             self.source.start(self.refresher.cursor)
         self.update_status()
 

@@ -24,12 +24,15 @@ if TYPE_CHECKING:
 MAX_HITS = 8
 
 
-def _lookup(dl: Any, query: str) -> tuple[list[Any], list[Any]]:
-    """Worker thread: tasks and agents whose id (or title) matches."""
+def _lookup(dl: Any, query: str) -> tuple[list[Any], list[Any], list[Any]]:
+    """Worker thread: tasks and agents whose id (or title) matches, and the
+    mail thread with exactly this id (when the DataLayer has mail)."""
     tasks = dl.tasks.list(text=query, limit=MAX_HITS, order_by="updated_at", descending=True)
     agent = dl.agents.find(query)
     agents = [agent] if agent is not None else [a for a in dl.agents.list() if query.lower() in a.id.lower()][:MAX_HITS]
-    return tasks, agents
+    thread = getattr(dl.messages, "thread", None)
+    messages = thread(query) if callable(thread) else []
+    return tasks, agents, messages[:1]
 
 
 class JetpackCommands(Provider):
@@ -71,7 +74,7 @@ class JetpackCommands(Provider):
         if len(text) < 2:
             return
         try:
-            tasks, agents = await asyncio.to_thread(_lookup, self.jetpack.dl, text)
+            tasks, agents, threads = await asyncio.to_thread(_lookup, self.jetpack.dl, text)
         except Exception:  # noqa: BLE001 - a lookup failing must not break the palette
             return
         for task in tasks:
@@ -83,6 +86,10 @@ class JetpackCommands(Provider):
             label = f"Agent {clean(agent.id)}"
             yield Hit(0.9 if agent.id == text else 0.5, Text(label), partial(self._jump, "agents", agent.id),
                       text=label, help=for_markup(f"{agent.liveness} · {', '.join(agent.skills)}"))
+        for first in threads:
+            label = f"Thread {clean(first.thread_id)}"
+            yield Hit(1.0, Text(label), partial(self._jump, "mail", first.thread_id), text=label,
+                      help=for_markup(f"{first.type} from {first.from_agent or '?'}"))
 
     def _jump(self, pane_id: str, key: str) -> None:
         dashboard = self.jetpack.dashboard

@@ -6,9 +6,9 @@ Three sources feed the one refresh path (:mod:`.refresh`):
   wakes ~2 ms after another process commits and hands us the change set;
 * :class:`PollSource` — the fallback (no watcher module, or it failed): a
   timer asks the refresher to read ``dl.changes_since(cursor)``;
-* Turso mode: after each sync the replica calls :meth:`Refresher.poke_threadsafe`
-  (or a watcher-like object calls ``deliver_threadsafe``); a failed sync calls
-  ``fail_threadsafe(reason)``.  All three end in the same worker.
+* :class:`SyncSource` — Turso mode: ``dl.on_sync`` reports each sync; a good
+  one calls :meth:`Refresher.poke_threadsafe` (read the replica's feed), a
+  failed one ``fail_threadsafe(reason)``.  All of them end in the same worker.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def merge_changes(first: ChangeSet | None, second: ChangeSet | None) -> ChangeSe
 
 class FeedSource(Protocol):
     kind: str
+    #: Start only after the first refresh has read the change-feed cursor.
+    needs_cursor: bool
 
     def start(self, cursor: int | None) -> None: ...
 
@@ -51,6 +53,7 @@ class PollSource:
     """Read the feed every ``interval`` seconds (the refresher skips while busy)."""
 
     kind = "poll"
+    needs_cursor = False
 
     def __init__(self, refresher: "Refresher", interval: float) -> None:
         self._refresher = refresher
@@ -70,6 +73,7 @@ class WatcherSource:
     """Local mode: the file watcher delivers change sets from its own thread."""
 
     kind = "watch"
+    needs_cursor = True  # started once the first refresh knows the cursor
 
     def __init__(self, refresher: "Refresher", watcher_class: Any, fallback_poll: float = 1.0) -> None:
         self._refresher = refresher
@@ -93,6 +97,39 @@ class WatcherSource:
             watcher.stop()
 
 
+class SyncSource:
+    """Turso mode: ``dl.on_sync(callback)`` reports every sync (from the sync
+    loop's thread).  A good sync reads the change feed of the replica; a
+    failed one turns the status line into a warning that keeps the last data."""
+
+    kind = "sync"
+    needs_cursor = False
+
+    def __init__(self, refresher: "Refresher", dl: Any) -> None:
+        self._refresher = refresher
+        self._dl = dl
+        self._unsubscribe: Any = None
+
+    def start(self, cursor: int | None) -> None:
+        self._unsubscribe = self._dl.on_sync(self._synced)
+        status = getattr(self._dl, "sync_status", None)
+        current = status() if callable(status) else None
+        if current is not None and getattr(current, "last_error", None) and getattr(current, "stale", False):
+            self._refresher.fail_threadsafe(f"sync failed: {current.last_error}")
+
+    def _synced(self, report: Any) -> None:
+        error = getattr(report, "error", None)
+        if error:
+            self._refresher.fail_threadsafe(f"sync failed: {error}")
+        else:
+            self._refresher.poke_threadsafe("sync")
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            unsubscribe, self._unsubscribe = self._unsubscribe, None
+            unsubscribe()
+
+
 def watcher_class() -> Any | None:
     """``ChangeWatcher`` when the data package has it, else ``None``."""
     try:
@@ -103,6 +140,8 @@ def watcher_class() -> Any | None:
 
 
 def choose_source(refresher: "Refresher", dl: Any, *, poll_interval: float, watch: bool = True) -> FeedSource:
+    if callable(getattr(dl, "on_sync", None)):
+        return SyncSource(refresher, dl)
     cls = watcher_class() if watch and getattr(dl, "mode", None) == "local" else None
     if cls is not None:
         return WatcherSource(refresher, cls)

@@ -69,7 +69,7 @@ async def test_palette_jumps_to_a_task_by_id(make_app):
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
         await pilot.press("colon")
-        assert isinstance(app.screen, CommandPalette)
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
         await pilot.press(*"T-007")
         palette = app.screen
         await wait_for(pilot, lambda: palette.query_one("CommandList").option_count > 0
@@ -78,6 +78,23 @@ async def test_palette_jumps_to_a_task_by_id(make_app):
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.dashboard.active_pane_id == "tasks"
                        and app.dashboard.query_one(TaskTable).selected_id == "T-007", what="jump")
+
+
+async def test_palette_finds_agents_and_mail_threads(make_app, open_dl):
+    message = open_dl().messages.send("agent-ada", "agent-bob", "task.handoff", {"task_id": "T-002"})
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        for query, expected in ((message.thread_id, f"Thread {message.thread_id}"), ("agent-cy", "Agent agent-cy")):
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+            palette = app.screen
+            await pilot.press(*query)
+            await wait_for(pilot, lambda: any(
+                expected in str(palette.query_one("CommandList").get_option_at_index(i).prompt)
+                for i in range(palette.query_one("CommandList").option_count)), what=expected)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette), what="palette closed")
 
 
 async def test_pause_holds_changes_and_resume_applies_them(make_app, open_dl):
@@ -152,3 +169,52 @@ async def test_a_broken_database_turns_the_status_line_into_a_warning(make_app, 
         other.commit()
         other.close()
         await wait_for(pilot, lambda: "LIVE" in status_text(app), what="recovered by itself")
+
+
+class SyncingLayer:
+    """A real local DataLayer plus the Turso layer's sync-report interface
+    (``on_sync``/``sync_status``), driven by the test like a sync loop would."""
+
+    def __init__(self, dl) -> None:
+        self._dl = dl
+        self._subscribers: list = []
+
+    def __getattr__(self, name):
+        return getattr(self._dl, name)
+
+    def on_sync(self, callback):
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback)
+
+    def sync_status(self):
+        return None
+
+    def report(self, error=None):
+        from jetpack_tui.data.turso.status import SyncReport
+
+        report = SyncReport(started_at=0.0, duration=0.01, pulled_changes=error is None, pushed=0, error=error,
+                            stale_since=None)
+        for callback in list(self._subscribers):
+            threading.Thread(target=callback, args=(report,)).start()
+
+
+async def test_turso_style_sync_reports_drive_the_refresh(open_dl, tmp_path):
+    from jetpack_tui.ui.app import JetpackApp
+
+    from .fixtures import frozen
+
+    layer = SyncingLayer(open_dl())
+    app = JetpackApp(layer, settings=Settings(operator="tester"), clock=frozen, screenshot_dir=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        assert app.source.kind == "sync" and layer._subscribers
+        table = app.dashboard.query_one(TaskTable)
+        open_dl().tasks.create("Pulled by a sync", id="T-300")
+        layer.report()
+        await wait_for(pilot, lambda: "T-300" in table.tasks, what="refresh after sync")
+        layer.report(error="primary unreachable: connection refused")
+        await wait_for(pilot, lambda: "STALE" in status_text(app), what="sync warning")
+        assert "primary unreachable" in status_text(app) and "T-300" in table.tasks
+        layer.report()
+        await wait_for(pilot, lambda: "LIVE (sync)" in status_text(app), what="sync recovered")
+    assert not layer._subscribers  # unsubscribed on exit
