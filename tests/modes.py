@@ -35,6 +35,7 @@ class Primary:
 
     def __init__(self, folder: Path) -> None:
         self.exe = require_tursodb()
+        folder.mkdir(parents=True, exist_ok=True)
         self.db_path = str(folder / "primary.db")
         self.url: str | None = None
         self.port: int | None = None

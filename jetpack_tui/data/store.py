@@ -84,7 +84,8 @@ def installed_version(tx: Tx, path: str) -> int:
                 )
     if version == 0:
         ours = set(SEED_COLUMNS) | {"jetpack_meta", "sqlite_sequence"}
-        foreign = sorted(t for t in tables if t not in ours and not t.startswith("sqlite_"))
+        # sqlite_*, turso_* and __turso_* are the engines' own (Turso sync metadata, CDC).
+        foreign = sorted(t for t in tables if t not in ours and not t.startswith(("sqlite_", "turso_", "__turso_")))
         if foreign and not (set(SEED_COLUMNS) & set(tables)):
             raise SchemaMismatchError(
                 f"{path}: holds other tables ({', '.join(foreign[:5])}) and none of Jetpack's"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import turso.sync
 
-from modes import TOKEN, open_replica, turso_primary  # noqa: F401 - fixture
+from modes import TOKEN, Primary, open_replica, turso_primary  # noqa: F401 - fixture
 from jetpack_tui.data.turso.hrana import HranaClient
 from jetpack_tui.data.turso import server
 from jetpack_tui.data.turso.primary import MARKER_TABLE
@@ -187,3 +187,23 @@ def test_find_tursodb_searches_the_ci_node_modules(monkeypatch, tmp_path: Path):
     assert find_tursodb() == str(Path(real).resolve())
     monkeypatch.setenv(DIRS_ENV_VAR, str(tmp_path))  # the npm prefix works as well
     assert find_tursodb() == str(Path(real).resolve())
+
+
+def test_turso_internal_tables_are_not_foreign_but_other_tables_are(turso_primary, tmp_path):
+    from jetpack_tui.data import SchemaMismatchError
+
+    # what the primary gets once any Turso client has pushed to it
+    HranaClient(turso_primary.url, TOKEN).batch([
+        "CREATE TABLE turso_sync_last_change_id(client_id TEXT PRIMARY KEY, pull_gen INTEGER, change_id INTEGER)"])
+    with open_replica(turso_primary, tmp_path, "ok") as dl:
+        assert dl.schema_version() >= 2
+    foreign = Primary(tmp_path / "foreign")
+    foreign.start()
+    try:
+        HranaClient(foreign.url, TOKEN).batch(["CREATE TABLE invoices(id INTEGER PRIMARY KEY)"])
+        with pytest.raises(SchemaMismatchError, match="invoices"):
+            open_replica(foreign, tmp_path, "refused")
+        names = HranaClient(foreign.url, TOKEN).execute("SELECT name FROM sqlite_master")
+        assert names == [("invoices",)]  # nothing was written to it
+    finally:
+        foreign.stop()
