@@ -53,7 +53,7 @@ def _check_file(path: str, read_only: bool) -> None:
 def _tables(tx: Tx) -> dict[str, set[str]]:
     names = [r[0] for r in tx.rows("SELECT name FROM sqlite_master WHERE type='table'")]
     return {
-        name: {col[1] for col in tx.rows(f"PRAGMA table_info(\"{name}\")")}
+        name: {col[0] for col in tx.rows("SELECT name FROM pragma_table_info(?)", (name,))}
         for name in names
     }
 
