@@ -250,6 +250,9 @@ ATTACKS: list[Attack] = [
     Attack("recipient-orphan", "messages", None,
            [row("message_recipients", message_id="no-such-message", agent_id="ext-peer")]),
     Attack("agent-null-id", "agents", None, [("INSERT INTO agents(id, name) VALUES (NULL, 'nameless')", ())]),
+    # -- the schema itself: a foreign table whose name needs quoting (was spliced into PRAGMA SQL) ---------
+    Attack("foreign-table-quoted-name", "tasks", None,
+           [('CREATE TABLE "evil""name" (x)', ()), ('CREATE TABLE "a""); DROP TABLE tasks; --" (y)', ())]),
     Attack("reservation-null-path", "file_reservations", "R-null",
            [row("file_reservations", id="R-null", agent_id=None, file_path=None, reservation_type=None,
                 status="active")], {"file_path": None}),
