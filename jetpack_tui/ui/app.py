@@ -21,7 +21,7 @@ from jetpack_tui.data import clock as data_clock
 from .actions import ActionConflicted, ActionFailed, ActionRunner, ActionSucceeded
 from .commands import JetpackCommands
 from .feed import FeedSource, choose_source
-from .keymap import binding_ids, split_keymap
+from .keymap import binding_ids, unknown_ids
 from .messages import FeedDelivered, FeedFailed, FeedPoke, RefreshDone, StatusCounts, Summary
 from .refresh import Refresher
 from .screens.dashboard import DashboardScreen
@@ -89,10 +89,11 @@ class JetpackApp(App):
             else:
                 self.notify(f"unknown theme {self.settings.theme!r}; try: {', '.join(sorted(self.available_themes))}",
                             severity="warning")
-        keys, unknown = split_keymap(self.settings.keys, binding_ids())
-        self.unknown_keys = unknown
-        if unknown:
-            self.notify(f"[keys] names unknown bindings: {', '.join(unknown)}", severity="warning", markup=False)
+        keys = self.settings.keys
+        self.unknown_keys = unknown_ids(keys, binding_ids())
+        if self.unknown_keys:
+            self.notify(f"[keys] names unknown bindings: {', '.join(self.unknown_keys)}", severity="warning",
+                        markup=False)
         if keys:
             self.set_keymap(keys)
 

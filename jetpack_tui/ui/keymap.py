@@ -1,8 +1,10 @@
 """Key remapping from the config's ``[keys]`` table (``binding id = "key"``).
 
-Every binding of the dashboard has an id (``app.quit``, ``tasks.claim``…);
-:func:`binding_ids` lists them so a typo in the config is reported instead of
-silently ignored, and :meth:`textual.app.App.set_keymap` applies the rest.
+Every binding of the dashboard has an id (``app.quit``, ``tasks.claim``…) and
+:meth:`textual.app.App.set_keymap` applies the table.  :func:`binding_ids`
+finds every id declared by the dashboard's classes (any widget or screen
+defined under ``jetpack_tui``, so new panes are covered without a list here),
+so a typo in the config is reported instead of silently doing nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual.binding import Binding
+from textual.dom import DOMNode
 
 
 def ids_of(classes: Iterable[type[Any]]) -> set[str]:
@@ -23,22 +26,26 @@ def ids_of(classes: Iterable[type[Any]]) -> set[str]:
     return found
 
 
+def _subclasses(root: type) -> set[type]:
+    seen: set[type] = set()
+    todo = [root]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return seen
+
+
 def binding_ids() -> set[str]:
-    """Every remappable binding id of the dashboard."""
-    from .app import JetpackApp
-    from .panes.registry import PANES
-    from .screens.dashboard import DashboardScreen
-    from .panes.tasks.table import TaskTable
-    from .widgets.agent_picker import AgentPicker
-    from .widgets.confirm import ConfirmScreen
-    from .widgets.conflict import ConflictScreen
-    from .widgets.help_screen import HelpScreen
+    """Every remappable binding id of the dashboard's (imported) classes."""
+    from . import app  # noqa: F401 - imports every pane, screen and widget module
+    from .panes import registry  # noqa: F401
 
-    return ids_of([JetpackApp, DashboardScreen, *PANES, TaskTable, HelpScreen, ConfirmScreen, AgentPicker,
-                   ConflictScreen])
+    ours = [cls for cls in _subclasses(DOMNode) if cls.__module__.startswith("jetpack_tui.")]
+    return ids_of(ours)
 
 
-def split_keymap(keys: dict[str, str], known: set[str]) -> tuple[dict[str, str], list[str]]:
-    """The entries that name a known binding, and the unknown ids."""
-    good = {k: v for k, v in keys.items() if k in known}
-    return good, sorted(set(keys) - known)
+def unknown_ids(keys: dict[str, str], known: set[str]) -> list[str]:
+    """Ids in the config that no binding declares (probably typos)."""
+    return sorted(set(keys) - known)

@@ -53,23 +53,23 @@ def render_status(state: StatusState) -> Text:
     text.append(f"{state.mode} ", style="bold")
     text.append(clean(state.location))
     if state.read_only:
-        text.append("  [read-only]", style="bold")
+        text.append(" [read-only]", style="bold")
     if state.since_change is not None:
         text.append(f"  │ changed {span(state.since_change)} ago")
     summary = state.summary
     if summary is not None:
+        agents = summary.agents
+        text.append(f"  │ agents {agents.get('alive', 0)} alive {agents.get('stale', 0)} stale"
+                    f" {agents.get('dead', 0)} dead")
         counts = summary.tasks
         total = sum(n for status, n in counts.items() if status not in ("ready", "blocked"))
-        text.append(f"  │ tasks {total:,}")
+        text.append(f"  │ tasks {total:,}:")
         for status in TASK_ORDER:
             if counts.get(status):
                 text.append(f" {status.replace('_', ' ')} {counts[status]:,}")
         unknown = sorted(s for s in counts if s not in TASK_ORDER and s != "pending")
         for status in unknown:
             text.append(f" {clean(status)}? {counts[status]:,}")
-        agents = summary.agents
-        text.append(f"  │ agents {agents.get('alive', 0)} alive {agents.get('stale', 0)} stale"
-                    f" {agents.get('dead', 0)} dead")
     return text
 
 
