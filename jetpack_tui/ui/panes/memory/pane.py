@@ -54,6 +54,7 @@ class MemoryPane(Pane):
         super().__init__(**kwargs)
         self.view = MemoryView()
         self.searches = 0  # answers applied (tests wait on it)
+        self._shown_generation = -1
         self._timer: Any = None
         self.now = 0.0
 
@@ -109,6 +110,10 @@ class MemoryPane(Pane):
         self.searches += 1
         self.now = self.jetpack.clock()
         self.table.show(((r.id, r) for r in message.results), self.now)
+        if message.generation != self._shown_generation:  # a new query: start at the best result
+            self._shown_generation = message.generation
+            if self.table.row_count:
+                self.table.move_cursor(row=0, scroll=True)
         self._summary(message)
         self._show_detail()
         self.mark_loaded()
@@ -168,7 +173,7 @@ class MemoryPane(Pane):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        value = None if event.value is Select.BLANK else event.value
+        value = event.value if isinstance(event.value, (str, int, float)) else None  # cleared: Select.NULL
         field = "type" if event.select.id == "memory-type" else "min_importance"
         if getattr(self.view, field) != value:
             self.view = replace(self.view, **{field: value})

@@ -49,5 +49,5 @@ class ResultTable(KeyedTable[Result]):
         Col("importance", "imp", 4),
         Col("agent", "agent", 10),
         Col("task", "task", 12),
-        Col("content", "content", 58),
+        Col("content", "content", 40),
     )
