@@ -149,3 +149,26 @@ async def test_detail_drawer_shows_blockers_history_and_children(make_app):
         assert "claim_for" not in drawer_text() and "claim " in drawer_text()
         await pilot.press("d")
         assert not pane.query_one("#tasks-drawer").display
+
+
+async def test_scroll_position_survives_live_updates(make_app, open_dl):
+    writer = open_dl()
+    for i in range(60):
+        writer.tasks.create(f"filler {i}", id=f"F-{i:03d}", priority="medium")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        _, table = board(app)
+        await pilot.press("d")  # drawer closed: more rows, still a scrolling table
+        for _ in range(40):
+            await pilot.press("j")
+        await pilot.pause()
+        selected, scroll = table.selected_id, table.scroll_y
+        assert scroll > 0
+        for i in range(0, 60, 7):
+            writer.tasks.update(f"F-{i:03d}", title=f"filler {i} (edited)")
+        writer.tasks.create("Another filler", id="F-999", priority="medium")
+        await wait_for(pilot, lambda: "F-999" in table.tasks and table.tasks["F-056"].title.endswith("(edited)"),
+                       what="updates applied")
+        await pilot.pause()
+        assert table.selected_id == selected and table.scroll_y == scroll
