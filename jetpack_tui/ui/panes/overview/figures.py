@@ -82,7 +82,7 @@ def figures(sections: dict[str, Any], now: float, thresholds: Liveness, sync: tu
         completions, capped = sections["completions"]
         buckets = hourly(completions, now)
         total = f"{'≥' if capped else ''}{sum(buckets):,}"
-        out.append(_fig("tasks.per_hour", "Tasks", f"done/h {HOURS}h", f"{sparkline(buckets)} {total}",
+        out.append(_fig("tasks.per_hour", "Tasks", "completed / hour", f"{sparkline(buckets)} {total}",
                         pane="tasks", hint=" ".join(map(str, buckets)), quick="completed", order_by="updated_at",
                         descending=True))
     if "agents" in sections:
@@ -135,3 +135,20 @@ def sync_text(status: Any, now: float, *, source: str, refreshed_ago: float | No
     if refreshed_ago is None:
         return f"loading ({source})", "warn"
     return ("just now" if refreshed_ago < 5 else f"{span(refreshed_ago)} ago") + f" ({source})", ""
+
+
+def hourly_chart(buckets: list[int], *, height: int = 6, width: int = 5) -> str:
+    """A bar chart of ``buckets`` (oldest first), counts on top, hours below."""
+    top = max(buckets) if buckets else 0
+    levels = [0 if not top else max(1, round(n / top * height * 8)) if n else 0 for n in buckets]
+    rows = ["".join((f"{n:^{width}}" if n else " " * width) for n in buckets)]
+    for row in range(height - 1, -1, -1):
+        line = ""
+        for level in levels:
+            fill = max(0, min(8, level - row * 8))
+            bar = "█" if fill == 8 else ("" if fill == 0 else BARS[fill])
+            line += f"{bar * (width - 2):^{width}}" if bar else " " * width
+        rows.append(line)
+    count = len(buckets)
+    rows.append("".join(f"{('now' if i == count - 1 else f'-{count - 1 - i}h'):^{width}}" for i in range(count)))
+    return "\n".join(rows)

@@ -24,8 +24,8 @@ from textual.widgets import Static
 from ...safe_text import clean
 from ..base import FetchRequest, Pane
 from ..kit.palette import Palette
-from .data import OverviewData, fetch_overview
-from .figures import Figure, figures, sync_text
+from .data import HOURS, OverviewData, fetch_overview
+from .figures import Figure, figures, hourly, hourly_chart, sync_text
 
 GROUPS = ("Tasks", "Agents", "Needs attention")
 LABEL_WIDTH = 23
@@ -77,6 +77,7 @@ class OverviewPane(Pane):
         super().__init__(**kwargs)
         self.sections: dict[str, Any] = {}
         self.views: dict[str, FigureView] = {}
+        self._chart = ""
         self.now = 0.0
 
     def compose(self) -> ComposeResult:
@@ -85,6 +86,8 @@ class OverviewPane(Pane):
             for group in GROUPS:
                 with Vertical(classes="overview-group", id=f"overview-{group.split()[0].lower()}"):
                     yield Static(Text(group, style="bold underline"), classes="overview-heading")
+        yield Static(Text(f"Completed per hour (last {HOURS} h)", style="bold underline"), classes="overview-heading")
+        yield Static(Text(""), id="overview-hourly")
         yield Static(Text("enter: open the pane that explains a figure · j/k: move", style="dim"),
                      id="overview-help")
 
@@ -146,6 +149,11 @@ class OverviewPane(Pane):
                 group = self.query_one(f"#overview-{figure.group.split()[0].lower()}", Vertical)
                 group.mount(view)
             view.show(figure, palette(figure.meaning) if figure.meaning else "")
+        if "completions" in self.sections:
+            chart = hourly_chart(hourly(self.sections["completions"][0], self.now))
+            if chart != self._chart:
+                self._chart = chart
+                self.query_one("#overview-hourly", Static).update(Text(chart))
 
     # -- moving and jumping ---------------------------------------------------------
     def action_move(self, step: int) -> None:

@@ -1,0 +1,119 @@
+"""Overview pane: the swarm's figures, recomputed with time, updated live,
+and each one jumping to the pane that explains it."""
+
+from __future__ import annotations
+
+import pytest
+
+from jetpack_tui.ui.panes.agents.columns import AgentTable
+from jetpack_tui.ui.panes.mail.threads import ThreadTable
+from jetpack_tui.ui.panes.overview.figures import hourly, sparkline
+from jetpack_tui.ui.panes.overview.pane import FigureView
+from jetpack_tui.ui.panes.reservations.columns import ReservationTable
+
+from .panes_fixtures import SIZE, T0, settle, swarm, wait_for  # noqa: F401
+
+pytestmark = pytest.mark.anyio
+
+
+def values(pilot) -> dict[str, str]:
+    return {view.figure.key: view.figure.value for view in pilot.app.dashboard.query(FigureView)}
+
+
+async def open_overview(pilot) -> dict[str, str]:
+    await settle(pilot, "overview")
+    return values(pilot)
+
+
+async def jump(pilot, key: str) -> None:
+    pane = pilot.app.dashboard.query_one("#pane-overview")
+    assert pane.jump_to(key)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def test_hourly_buckets_and_sparkline():
+    now = T0
+    buckets = hourly((now - 10, now - 3599, now - 3600, now - 11 * 3600 - 1, now - 12 * 3600, now + 5), now)
+    assert buckets == [1] + [0] * 9 + [1, 2]
+    assert sparkline([0, 1, 2, 4]) == " ▂▄█" and sparkline([0, 0]) == "··"
+
+
+async def test_figures_of_the_seeded_swarm(swarm):
+    async with swarm.app("overview").run_test(size=SIZE) as pilot:
+        figures = await open_overview(pilot)
+        assert {k: figures[k] for k in ("tasks.ready", "tasks.blocked", "tasks.claimed", "tasks.completed")} == {
+            "tasks.ready": "1", "tasks.blocked": "1", "tasks.claimed": "2", "tasks.completed": "9"}
+        assert figures["tasks.per_hour"] == "▃   ▅   ▃ █▅ 9"
+        assert "-11h -10h" in str(pilot.app.dashboard.query_one("#overview-hourly").render())
+        assert (figures["agents.alive"], figures["agents.stale"], figures["agents.dead"]) == ("1", "1", "2")
+        assert figures["orphaned"] == "1"  # task-parse, held by dead cyd
+        assert figures["claims.expired"] == "2"
+        assert figures["leases.expired"] == "0"
+        assert figures["reservations.contended"] == "2 in 1 pair(s)"
+        assert figures["mail.unacked"] == "5"
+        assert figures["sync"].startswith("just now")
+        assert isinstance(pilot.app.focused, FigureView)  # figures are focusable; the first has focus
+
+
+async def test_time_alone_moves_liveness_and_expiry(swarm):
+    async with swarm.app("overview").run_test(size=SIZE) as pilot:
+        await open_overview(pilot)
+        swarm.clock.advance(3600)  # an hour later, no database change at all
+        pilot.app.dashboard.active_pane.tick(swarm.clock())
+        figures = values(pilot)
+        assert (figures["agents.alive"], figures["agents.dead"]) == ("0", "4")
+        assert figures["leases.expired"] == "1"  # cyd's deploy-lock ran out
+        assert figures["tasks.per_hour"].endswith(" 8")  # the oldest completion left the 12 h window
+
+
+async def test_live_changes_update_only_their_figures(swarm):
+    async with swarm.app("overview").run_test(size=SIZE) as pilot:
+        await open_overview(pilot)
+        views = {view.figure.key: view for view in pilot.app.dashboard.query(FigureView)}
+        swarm.dl.tasks.create("New work", id="task-new")
+        swarm.dl.messages.send("ada", "bob", "task.handoff", {"task_id": "task-new"})
+        await wait_for(pilot, lambda: values(pilot)["tasks.ready"] == "2" and values(pilot)["mail.unacked"] == "6",
+                       what="figures updated")
+        assert {view.figure.key: view for view in pilot.app.dashboard.query(FigureView)} == views  # same widgets
+
+
+async def test_figures_jump_to_the_pane_that_explains_them(swarm):
+    async with swarm.app("overview").run_test(size=SIZE) as pilot:
+        await open_overview(pilot)
+        dashboard = pilot.app.dashboard
+        await jump(pilot, "agents.dead")
+        assert dashboard.active_pane_id == "agents"
+        table = dashboard.query_one(AgentTable)
+        await wait_for(pilot, lambda: sorted(table.items) == ["cyd", "dee"], what="dead agents only")
+        await pilot.press("1")
+        await jump(pilot, "reservations.contended")
+        assert dashboard.active_pane_id == "reservations"
+        res = dashboard.query_one(ReservationTable)
+        await wait_for(pilot, lambda: res.row_count == 2 and dashboard.active_pane.view.conflicts_only, what="conflicts")
+        await pilot.press("1")
+        await jump(pilot, "mail.unacked")
+        assert dashboard.active_pane_id == "mail" and dashboard.active_pane.view.pending_only
+        threads = dashboard.query_one(ThreadTable)
+        await wait_for(pilot, lambda: threads.row_count == 2, what="threads awaiting an ack")
+        await pilot.press("1")
+        await jump(pilot, "tasks.failed")
+        assert dashboard.active_pane_id == "tasks"
+
+
+async def test_moving_between_figures(swarm):
+    async with swarm.app("overview").run_test(size=SIZE) as pilot:
+        await open_overview(pilot)
+        await pilot.press("j", "j")
+        assert pilot.app.focused.figure.key == "tasks.claimed"
+        await pilot.press("k", "k", "k")
+        assert pilot.app.focused.figure.key == "sync"  # wraps around
+
+
+def test_snapshot_overview(swarm, snap_compare):
+    async def ready(pilot):
+        await open_overview(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot, "overview")
+
+    assert snap_compare(swarm.app("overview"), terminal_size=SIZE, run_before=ready)
