@@ -81,7 +81,10 @@ class PrimaryTx:
         steps = [(_GUARD_SQL, (self._owner,), None), (sql, tuple(params), ok(0))]
         if count:
             steps.append(("SELECT changes()", (), ok(1)))
-        outcomes = self._session.send(steps)
+        for _attempt in range(3):  # another client's DDL invalidates prepared statements once
+            outcomes = self._session.send(steps)
+            if outcomes[1].error is None or "schema changed" not in outcomes[1].error.lower():
+                break
         if outcomes[0].error is not None:
             raise TransactionLost(f"{self._session.where}: the transaction on the primary was lost "
                                   "(rolled back as stuck, or the primary restarted); nothing was committed")
@@ -185,6 +188,8 @@ class PrimarySession:
                     return None
                 raise translate(Exception(outcomes[1].error), self.where)
             if outcomes[3].error is not None:
+                if is_busy(outcomes[3].error):  # rolled back by step 4: try again
+                    return None
                 raise StorageError(f"{self.where}: could not mark the transaction: {outcomes[3].error}")
             return PrimaryTx(self, owner)
 
