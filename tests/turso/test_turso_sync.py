@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from modes import open_replica, turso_primary  # noqa: F401 - fixture
 
 INTERVAL = 0.2
@@ -82,3 +84,29 @@ def test_close_stops_the_background_loop(turso_primary, tmp_path):
     assert ticks.wait(5)
     dl.close()
     assert not any(t.name == "jetpack-turso-sync" and t.is_alive() for t in threading.enumerate())
+
+
+def test_read_only_replica_syncs_but_refuses_writes(turso_primary, tmp_path):
+    from jetpack_tui.data import ReadOnlyError, SchemaMismatchError
+    from modes import Primary
+
+    fresh = Primary(tmp_path / "fresh")
+    fresh.start()
+    try:
+        with pytest.raises(SchemaMismatchError, match="without --read-only"):
+            open_replica(fresh, tmp_path, "ro-fresh", read_only=True)
+    finally:
+        fresh.stop()
+    writer = open_replica(turso_primary, tmp_path, "rw")
+    viewer = open_replica(turso_primary, tmp_path, "ro", read_only=True)
+    try:
+        assert viewer.read_only and "read-only" in repr(viewer)
+        writer.tasks.create("x", id="x")
+        assert viewer.sync().pulled_changes and viewer.tasks.get("x").title == "x"
+        for write in (lambda: viewer.tasks.create("y"), lambda: viewer.tasks.claim("a"),
+                      lambda: viewer.agents.heartbeat("a")):
+            with pytest.raises(ReadOnlyError):
+                write()
+    finally:
+        viewer.close()
+        writer.close()

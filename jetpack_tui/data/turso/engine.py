@@ -45,7 +45,7 @@ T = TypeVar("T")
 class TursoEngine(Engine):
     def __init__(self, replica_path: str, *, session: PrimarySession, remote_url: str,
                  auth_token: Callable[[], str | None] | None, outbox: Outbox, state: SyncState,
-                 sync_timeout: float = 10.0, retry_offline_after: float = 1.0) -> None:
+                 sync_timeout: float = 10.0, retry_offline_after: float = 1.0, read_only: bool = False) -> None:
         self.session = session
         self.outbox = outbox
         self.state = state
@@ -63,7 +63,7 @@ class TursoEngine(Engine):
                 return turso.sync.connect(path, remote_url, auth_token=auth_token,
                                           client_name="jetpack-tui", isolation_level=None)
 
-        super().__init__(replica_path, busy_deadline=session.busy_deadline, connect=connect)
+        super().__init__(replica_path, read_only=read_only, busy_deadline=session.busy_deadline, connect=connect)
         state.set_queue(len(outbox), outbox.rejected)
 
     @property

@@ -46,7 +46,6 @@ class TursoDataLayer:
     """All sub-interfaces over a replica; safe to use from any thread."""
 
     mode = "turso"
-    read_only = False
 
     def __init__(self, engine: TursoEngine, ctx: StoreContext, *, embedder=None) -> None:
         self._engine = engine
@@ -63,6 +62,10 @@ class TursoDataLayer:
     @property
     def location(self) -> str:
         return f"{self._engine.where} (replica {self._engine.path})"
+
+    @property
+    def read_only(self) -> bool:
+        return self._engine.read_only
 
     @property
     def engine(self) -> TursoEngine:
@@ -125,7 +128,7 @@ class TursoDataLayer:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<TursoDataLayer {self.location}>"
+        return f"<TursoDataLayer {self.location}{' read-only' if self.read_only else ''}>"
 
 
 def _replica_schema(engine: TursoEngine) -> None:
@@ -141,6 +144,7 @@ def create_turso_data_layer(
     *,
     replica_path: str | os.PathLike[str] = DEFAULT_REPLICA,
     sync_interval: float | None = 1.0,
+    read_only: bool = False,
     liveness: Liveness | None = None,
     lease_ttl: float = 120.0,
     retry_base: float = 2.0,
@@ -155,6 +159,8 @@ def create_turso_data_layer(
     seconds between background syncs (``None``/0: only ``dl.sync()``);
     ``timeout``: seconds to wait for the primary per request;
     ``stuck_after``: a transaction held that long on the primary is rolled back.
+    ``read_only``: writes are refused and the primary is only checked, never
+    migrated (the replica still syncs).
 
     With the primary unreachable an existing replica opens offline (stale,
     writes queue); a new one cannot be created.
@@ -171,7 +177,7 @@ def create_turso_data_layer(
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     state = SyncState()
     try:
-        prepare_primary(session, where)
+        prepare_primary(session, where, read_only=read_only)
     except PrimaryUnreachable as error:
         if not os.path.exists(path):
             raise PrimaryUnavailableError(f"cannot create the replica {path}: the primary at {where} is "
@@ -181,7 +187,7 @@ def create_turso_data_layer(
                          auth_token=(lambda: token) if token else None,
                          outbox=Outbox(path + ".outbox.jsonl"), state=state,
                          sync_timeout=max(timeout * 2, 1.0),
-                         retry_offline_after=min(sync_interval or 1.0, 1.0))
+                         retry_offline_after=min(sync_interval or 1.0, 1.0), read_only=read_only)
     try:
         if state.snapshot().online:
             pulled, pushed, error = engine.sync_once()

@@ -92,11 +92,17 @@ def primary_version(client: HranaClient, where: str) -> int:
     return installed_version(PrimaryReadTx(client), where)  # type: ignore[arg-type]
 
 
-def prepare_primary(session: PrimarySession, where: str) -> int:
+def prepare_primary(session: PrimarySession, where: str, *, read_only: bool = False) -> int:
     """Migrate the primary to the latest schema and add the primary-only
-    objects; safe when several processes open the same fresh primary."""
+    objects; safe when several processes open the same fresh primary.
+    ``read_only``: only check (nothing is written)."""
     client = session.client
     version = primary_version(client, where)
+    if read_only:
+        if version < latest_version():
+            raise SchemaMismatchError(f"{where}: schema version {version} needs an upgrade to "
+                                      f"{latest_version()}; open it once without --read-only")
+        return version
     if version < latest_version():
         tx = MigrationTx(client)
         migrate(tx, where)  # type: ignore[arg-type]
