@@ -11,6 +11,7 @@ database with a bounded, GIL-releasing back-off.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -101,6 +102,14 @@ class Tx:
         self._conn.executescript(sql)
 
 
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def _is_undecodable(error: BaseException) -> bool:
     """The binding panics when a TEXT value is not valid UTF-8 (another client wrote it)."""
     return _is_panic(error) and "Utf8Error" in str(error)
@@ -167,6 +176,7 @@ class Engine:
         self._conn: Any = None
         self._connect = connect or (lambda p: libsql.connect(p, isolation_level=None))
         self.run(self._open)
+        self._file_id = _file_identity(path)
 
     # -- plumbing -----------------------------------------------------------
     def _open(self) -> None:
@@ -229,6 +239,13 @@ class Engine:
         except BaseException as error:  # noqa: BLE001
             raise translate(error, self.path) from None
 
+    def _check_same_file(self) -> None:
+        """A file deleted or replaced under an open connection keeps taking
+        writes into its old, unlinked inode, where they are lost: refuse."""
+        if self._file_id is not None and _file_identity(self.path) != self._file_id:
+            raise StorageError(f"{self.path}: the database file was deleted or replaced while open; "
+                               "writes are refused (they would be lost): reopen it")
+
     # -- public ---------------------------------------------------------------
     def read(self, fn: Callable[[Tx], T]) -> T:
         """Run read-only work, retrying while the file is briefly busy."""
@@ -243,6 +260,7 @@ class Engine:
         """
         if self.read_only:
             raise ReadOnlyError(f"{self.path}: opened read-only; writes are refused")
+        self._check_same_file()
         return self.run(self._with_busy_retry, fn, True)
 
     def write_statement(self, sql: str, params: Params = ()) -> list[tuple]:
@@ -255,6 +273,7 @@ class Engine:
         """
         if self.read_only:
             raise ReadOnlyError(f"{self.path}: opened read-only; writes are refused")
+        self._check_same_file()
         return self.run(self._with_busy_retry, lambda tx: tx.rows(sql, params), False)
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple]:
