@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import stat
+import urllib.parse
+
+import libsql_experimental as libsql
 
 from . import clock
 from .engine import Engine, Tx
@@ -48,6 +51,17 @@ def _check_file(path: str, read_only: bool) -> None:
             raise ReadOnlyError(f"{path}: the file is read-only (open it with read_only=True)")
         if not os.access(folder, os.W_OK):
             raise ReadOnlyError(f"{path}: folder {folder} is not writable (WAL needs it)")
+
+
+def _snapshot_connect(path: str, read_only: bool):
+    """On a read-only folder or mount a WAL database cannot make its ``-shm``
+    beside it, so a plain read-only open fails ("unable to open database
+    file").  Nobody can write there, so read it as an immutable snapshot."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not read_only or os.access(folder, os.W_OK) or os.path.exists(path + "-shm"):
+        return None
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?immutable=1"
+    return lambda _path: libsql.connect(uri, isolation_level=None)
 
 
 def _tables(tx: Tx) -> dict[str, set[str]]:
@@ -121,7 +135,8 @@ def open_engine(path: str, *, read_only: bool = False, busy_deadline: float = 10
     """Open (creating if needed) and upgrade a Jetpack database file."""
     path = os.fspath(path)
     _check_file(path, read_only)
-    engine = Engine(path, read_only=read_only, busy_deadline=busy_deadline, single_thread=single_thread)
+    engine = Engine(path, read_only=read_only, busy_deadline=busy_deadline, single_thread=single_thread,
+                    connect=_snapshot_connect(path, read_only))
     try:
         engine.run(lambda: engine.read(lambda tx: tx.rows(BUSY_TIMEOUT_SQL)))
         version = engine.read(lambda tx: installed_version(tx, path))
