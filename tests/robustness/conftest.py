@@ -8,7 +8,10 @@ first :data:`PER_KIND` rows of each kind plus the attacked row itself.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -176,3 +179,63 @@ def read_everything(dl: Any, attack: Attack | None = None) -> dict[str, Any]:
         memories.get(memory_id, with_embedding=True), memories.similar(memory_id, k=5)
     out["memories"] = memory_rows
     return out
+
+
+# -- small filesystems for the fault tests ------------------------------------------------------
+
+
+@contextlib.contextmanager
+def tmpfs(folder, size: str, *, read_only: bool = False):
+    """Mount a tmpfs of ``size`` at ``folder``; yields ``None`` when mounting is impossible.
+    (Root can mount here and on CI; the caller falls back otherwise and says so.)"""
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        yield None
+        return
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def remount_read_only(folder) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True, capture_output=True)
+
+
+def integrity(path: str) -> str:
+    """``PRAGMA integrity_check`` answered by another process (stdlib driver)."""
+    code = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+            " print(c.execute('PRAGMA integrity_check').fetchone()[0])")
+    return subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, check=True,
+                          timeout=60).stdout.strip()
+
+
+class Locker:
+    """Another process holding the database's write lock (``BEGIN EXCLUSIVE``) until released."""
+
+    SCRIPT = ("import sqlite3, sys\n"
+              "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+              "conn.execute('BEGIN EXCLUSIVE')\n"
+              "print('locked', flush=True)\n"
+              "sys.stdin.readline()\n"
+              "conn.execute('ROLLBACK')\n"
+              "conn.close()\n")
+
+    def __init__(self, path: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", self.SCRIPT, path], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.write("\n")
+            self.proc.stdin.flush()
+            self.proc.wait(timeout=30)
+
+    def __enter__(self) -> "Locker":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
