@@ -254,6 +254,35 @@ END;
 """
 
 
+#: FTS5 over memories.content, external content (the text is stored once, in
+#: memories) keyed by rowid and kept in sync by triggers for every writer.
+#: Exact words, no stemming: inflections are the vector side's job, and plain
+#: terms let ``memories_fts_vocab`` tell how common a query word is (a word in
+#: most memories would make BM25 score them all: ~35 ms at 100k).
+#: Turso's engine has no FTS5: its migration runner skips the virtual tables
+#: and every statement naming them (keyword search then scans instead).
+#: VACUUM keeps these rowids in practice; ``dl.memories.rebuild_keyword_index()``
+#: re-indexes if a tool ever renumbers them.
+MEMORY_KEYWORD_SQL = """
+CREATE INDEX IF NOT EXISTS memories_created ON memories(created_at);
+CREATE INDEX IF NOT EXISTS memories_agent ON memories(agent_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
+  content, content='memories', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts_vocab USING fts5vocab(memories_fts, 'row');
+CREATE TRIGGER IF NOT EXISTS memories_fts_insert AFTER INSERT ON memories BEGIN
+  INSERT INTO memories_fts(rowid, content) VALUES (NEW.rowid, NEW.content);
+END;
+CREATE TRIGGER IF NOT EXISTS memories_fts_delete AFTER DELETE ON memories BEGIN
+  INSERT INTO memories_fts(memories_fts, rowid, content) VALUES ('delete', OLD.rowid, OLD.content);
+END;
+CREATE TRIGGER IF NOT EXISTS memories_fts_update AFTER UPDATE OF content ON memories BEGIN
+  INSERT INTO memories_fts(memories_fts, rowid, content) VALUES ('delete', OLD.rowid, OLD.content);
+  INSERT INTO memories_fts(rowid, content) VALUES (NEW.rowid, NEW.content);
+END;
+INSERT INTO memories_fts(memories_fts) VALUES ('rebuild');
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -264,6 +293,7 @@ class Migration:
 MIGRATIONS: list[Migration] = [
     Migration(1, "seed tables", SEED_SQL),
     Migration(2, "jetpack core: leases, audit, mail recipients, change feed", CORE_SQL),
+    Migration(3, "memories: keyword index", MEMORY_KEYWORD_SQL),
 ]
 
 

@@ -1,0 +1,392 @@
+"""Contract tests of ``dl.memories`` on real database files.
+
+``dl_any`` runs a test in both modes (local libSQL file with FTS5; Turso
+replica, where FTS5 does not exist and keyword search scans).  "Other
+clients" are real OS processes: the DataLayer in a subprocess, or stdlib
+``sqlite3`` writing rows Jetpack would never write.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from modes import dl_any  # noqa: F401 - fixture
+from jetpack_tui.data import InvalidInputError, NotFoundError, create_local_data_layer
+from jetpack_tui.data.embedders import DIMENSIONS, HashEmbedder, OpenAIEmbedder
+from jetpack_tui.data.memories import EXTERNAL_EMBEDDER
+from jetpack_tui.data.memory_ranking import RRF_K
+
+FTS_OBJECTS = ("DROP TRIGGER memories_fts_insert", "DROP TRIGGER memories_fts_delete",
+               "DROP TRIGGER memories_fts_update", "DROP TABLE memories_fts_vocab", "DROP TABLE memories_fts")
+HOSTILE = ['"', '""', 'say "hi', "AND", "OR NOT", "*", "-", "a -b", "(", ")(", "NEAR(a b)", "content:x",
+           "^start", "\x00", "a\x00b", "🚀🔥", "a\ud800b", "' OR 1=1 --", "x" * 5000, " ".join(["w"] * 500),
+           "\\", "%_", "{}", "\u202e", "ＡＮＤ", "é", ""]
+
+
+def unit(seed: int) -> np.ndarray:
+    vector = np.random.default_rng(seed).standard_normal(DIMENSIONS)
+    return vector / np.linalg.norm(vector)
+
+
+def nudge(vector: np.ndarray, amount: float, seed: int) -> np.ndarray:
+    moved = vector + amount * unit(seed)
+    return moved / np.linalg.norm(moved)
+
+
+def foreign(db_path: str, *statements: tuple[str, list]) -> None:
+    """Run statements in one transaction of a stdlib-sqlite3 process (another client)."""
+    code = textwrap.dedent("""
+        import json, sqlite3, sys
+        conn = sqlite3.connect(sys.argv[1], timeout=10)
+        for sql, params in json.loads(sys.argv[2]):
+            conn.execute(sql, params)
+        conn.commit()
+        conn.close()
+    """)
+    subprocess.run([sys.executable, "-c", code, db_path, json.dumps(statements)], check=True, timeout=60)
+
+
+def without_fts(path: str) -> None:
+    """Make a database like Turso's: no FTS5 objects (keyword search must scan)."""
+    with create_local_data_layer(path) as layer:
+        layer.engine.write(lambda tx: [tx.execute(sql) for sql in FTS_OBJECTS])
+
+
+# -- store and read back ------------------------------------------------------------
+def test_store_and_read_back(dl_any):
+    vector = unit(1)
+    stored = dl_any.memories.store("Use BEGIN IMMEDIATE for CAS", type="pattern", importance=0.8, embedding=vector,
+                                   metadata={"files": ["a.py"]}, task_id="t1", agent_id="a1")
+    assert stored.id.startswith("mem-") and stored.problems == ()
+    assert (stored.type, stored.content, stored.importance, stored.metadata, stored.task_id, stored.agent_id) == (
+        "pattern", "Use BEGIN IMMEDIATE for CAS", 0.8, {"files": ["a.py"]}, "t1", "a1")
+    assert stored.embedder == EXTERNAL_EMBEDDER and stored.embedding_status == "ok"
+    assert abs(stored.created_at - time.time()) < 60
+    full = dl_any.memories.get(stored.id, with_embedding=True)
+    assert np.allclose(full.embedding, vector, atol=1e-6) and dl_any.memories.get(stored.id) == stored
+    plain = dl_any.memories.store("no vector")
+    assert (plain.type, plain.importance, plain.embedder, plain.embedding_status) == ("general", 0.5, None, "none")
+
+
+def test_store_refuses_bad_input_and_stores_nothing(dl):
+    bad = [dict(content=""), dict(content="  "), dict(content=5), dict(content="a\ud800"), dict(type="nope"),
+           dict(importance=1.5), dict(importance=-0.1), dict(importance=True), dict(importance=float("nan")),
+           dict(importance="high"), dict(metadata=[1]), dict(metadata={"x": object()}), dict(task_id="")]
+    wrong_vectors = [[0.1] * 1535, [0.1] * 1537, [], [[0.1] * 1536], "text", [0.0] * 1536,
+                     [float("nan")] + [0.1] * 1535, b"\0" * 100, np.ones((2, DIMENSIONS))]
+    bad += [dict(embedding=vector) for vector in wrong_vectors]
+    for kwargs in bad:
+        args = {"content": "ok", **kwargs}
+        with pytest.raises(InvalidInputError):
+            dl.memories.store(args.pop("content"), **args)
+    with pytest.raises(InvalidInputError, match="exactly 1536 values, got 1535"):
+        dl.memories.store("short", embedding=[0.5] * 1535)
+    assert dl.memories.count() == 0
+
+
+def test_vector_formats_agree_with_libsql(dl):
+    vector = unit(2)
+    as_bytes = dl.memories.store("raw bytes", embedding=np.asarray(vector, "<f4").tobytes())
+    as_list = dl.memories.store("a list", embedding=list(vector))
+    # A row written with libSQL's own vector32() from JSON text (another client's way).
+    dl.engine.write(lambda tx: tx.execute(
+        "INSERT INTO memories(id, type, content, embedding, embedder) VALUES ('mem-v32', 'fact', 'vector32 row',"
+        " vector32(?), ?)", (json.dumps(vector.tolist()), EXTERNAL_EMBEDDER)))
+    blobs = dl.engine.rows("SELECT typeof(embedding), embedding FROM memories ORDER BY rowid")
+    assert [kind for kind, _ in blobs] == ["blob"] * 3 and len({blob for _, blob in blobs}) == 1
+    assert len(blobs[0][1]) == DIMENSIONS * 4
+    distance = dl.engine.value("SELECT vector_distance_cos(embedding, vector32(?)) FROM memories WHERE id = ?",
+                               (json.dumps(vector.tolist()), as_bytes.id))
+    assert abs(distance) < 1e-5
+    hits = dl.memories.search(embedding=vector, k=5)
+    assert {h.memory.id for h in hits} == {as_bytes.id, as_list.id, "mem-v32"}
+    assert all(h.vector_score == pytest.approx(1.0, abs=1e-5) and h.keyword_rank is None for h in hits)
+
+
+def test_configured_embedder_computes_vectors_unless_told_not_to(db_path):
+    with create_local_data_layer(db_path, embedder=HashEmbedder()) as dl:
+        login = dl.memories.store("flaky login test fixed by waiting for the session cookie", type="learning")
+        assert login.embedder == "hash-v1:1536" and login.embedding_status == "ok"
+        assert dl.memories.store("no vector please", embed=False).embedding_status == "none"
+        assert dl.memories.store("given", embedding=unit(3)).embedder == "hash-v1:1536"
+        assert dl.memories.store("given", embedding=unit(3), embedder_name="openai:x").embedder == "openai:x"
+        [first, *_] = dl.memories.search("login tests flaky")
+        assert first.memory.id == login.id and first.vector_rank == 1 and first.keyword_rank == 1
+        assert all(h.vector_rank is None for h in dl.memories.search("session cookie", embed=False))
+
+
+# -- reads for the dashboard ------------------------------------------------------------
+def test_get_list_count_and_delete(dl_any):
+    memories = dl_any.memories
+    made = [memories.store(f"note {i} about LOGIN" if i % 2 else f"note {i}", type=("fact", "error")[i % 2],
+                           importance=i / 10, task_id="t1" if i < 3 else None, agent_id=f"a{i % 3}")
+            for i in range(8)]
+    with pytest.raises(NotFoundError):
+        memories.get("mem-nope")
+    assert memories.find("mem-nope") is None and memories.find(made[0].id) == made[0]
+    assert memories.get_many([made[1].id, "mem-nope", made[1].id]) == {made[1].id: made[1]}
+    assert [m.id for m in memories.list()] == [m.id for m in reversed(made)]  # newest first
+    assert {m.id for m in memories.list(type="error")} == {m.id for m in made[1::2]}
+    assert {m.id for m in memories.list(task_id="t1")} == {m.id for m in made[:3]}
+    assert {m.id for m in memories.list(agent_id="a0")} == {made[0].id, made[3].id, made[6].id}
+    assert {m.id for m in memories.list(min_importance=0.6)} == {made[6].id, made[7].id}
+    assert {m.id for m in memories.list(text="login")} == {m.id for m in made[1::2]}
+    by_importance = memories.list(order_by="importance", limit=3, offset=1)
+    assert [m.id for m in by_importance] == [made[6].id, made[5].id, made[4].id]
+    assert memories.count() == 8 and memories.count(type="fact", min_importance=0.3) == 2
+    assert memories.counts_by_type() == {"fact": 4, "error": 4}
+    with pytest.raises(InvalidInputError):
+        memories.list(order_by="content; DROP TABLE memories")
+    assert memories.delete(made[0].id) and not memories.delete(made[0].id)
+    with pytest.raises(NotFoundError):
+        memories.get(made[0].id)
+
+
+# -- search ------------------------------------------------------------------------------
+def test_keyword_search_ranks_by_bm25_with_filters(dl_any):
+    memories = dl_any.memories
+    both = memories.store("retry the upload with exponential backoff", type="learning", importance=0.9)
+    upload = memories.store("upload fails on large files", type="error", importance=0.2)
+    memories.store("unrelated note about colours", type="fact")
+    hits = memories.search("upload backoff")
+    assert [h.memory.id for h in hits] == [both.id, upload.id]
+    assert [h.keyword_rank for h in hits] == [1, 2] and hits[0].keyword_score > hits[1].keyword_score > 0
+    assert all(h.vector_rank is None and h.score == pytest.approx(1 / (RRF_K + h.keyword_rank)) for h in hits)
+    assert [h.memory.id for h in memories.search("upload", type="error")] == [upload.id]
+    assert [h.memory.id for h in memories.search("upload", min_importance=0.5)] == [both.id]
+    assert memories.search("") == [] and memories.search("  ") == []
+    for bad in (dict(), dict(text="x", k=0), dict(text="x", k=True), dict(text=b"x")):
+        with pytest.raises(InvalidInputError):
+            memories.search(**bad)
+
+
+def test_hybrid_search_fuses_by_reciprocal_rank(dl):
+    target = unit(10)
+    exact = dl.memories.store("alpha deploy checklist", embedding=target)
+    near = dl.memories.store("beta notes", embedding=nudge(target, 0.3, 11))
+    dl.memories.store("alpha other", embedding=unit(12))
+    hits = dl.memories.search("alpha", embedding=target, k=3)
+    assert hits[0].memory.id == exact.id and hits[0].keyword_rank and hits[0].vector_rank == 1
+    assert near.id in [h.memory.id for h in hits]
+    for hit in hits:
+        parts = [r for r in (hit.keyword_rank, hit.vector_rank) if r is not None]
+        assert hit.score == pytest.approx(sum(1 / (RRF_K + r) for r in parts))
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_vectors_of_different_embedders_are_never_compared(dl_any):
+    memories, vector = dl_any.memories, unit(5)
+    x = memories.store("from model x", embedding=vector, embedder_name="model-x")
+    memories.store("from model y", embedding=vector, embedder_name="model-y")
+    external = memories.store("external", embedding=vector)
+    assert [h.memory.id for h in memories.search(embedding=vector, embedder_name="model-x")] == [x.id]
+    assert [h.memory.id for h in memories.search(embedding=vector)] == [external.id]
+    assert memories.similar(x.id) == []
+    x2 = memories.store("x again", embedding=nudge(vector, 0.2, 6), embedder_name="model-x")
+    assert [h.memory.id for h in memories.similar(x.id)] == [x2.id]
+
+
+def test_similar_finds_neighbours_by_the_stored_vector(dl):
+    base = unit(20)
+    origin = dl.memories.store("origin", embedding=base)
+    close = dl.memories.store("close", embedding=nudge(base, 0.2, 21), type="fact")
+    farther = dl.memories.store("farther", embedding=nudge(base, 0.8, 22))
+    dl.memories.store("no vector")
+    hits = dl.memories.similar(origin.id, k=5)
+    assert [h.memory.id for h in hits][:2] == [close.id, farther.id] and origin.id not in [h.memory.id for h in hits]
+    assert hits[0].vector_score > hits[1].vector_score
+    assert [h.memory.id for h in dl.memories.similar(origin.id, type="fact")] == [close.id]
+    assert dl.memories.similar(dl.memories.list(text="no vector")[0].id) == []
+    with pytest.raises(NotFoundError):
+        dl.memories.similar("mem-nope")
+
+
+@pytest.fixture(scope="module")
+def searchable(tmp_path_factory):
+    """Two filled databases: libSQL with FTS5 + hash embedder, and one without FTS5."""
+    folder = tmp_path_factory.mktemp("hostile")
+    without_fts(str(folder / "plain.db"))
+    layers = [create_local_data_layer(str(folder / "fts.db"), embedder=HashEmbedder()),
+              create_local_data_layer(str(folder / "plain.db"), embedder=HashEmbedder())]
+    assert [layer.memories.has_keyword_index for layer in layers] == [True, False]
+    for layer in layers:
+        for text in ['AND OR NOT "quoted" (paren', "emoji 🚀 rocket", "naïve café", "under_score col:umn"]:
+            layer.memories.store(text)
+    yield layers
+    for layer in layers:
+        layer.close()
+
+
+@settings(max_examples=120, deadline=None)
+@given(text=st.text(max_size=300))
+def test_any_text_is_a_valid_query(searchable, text):
+    for layer in searchable:
+        hits = layer.memories.search(text, k=5)
+        assert len(hits) <= 5 and all(hit.score > 0 for hit in hits)
+        layer.memories.list(text=text, limit=5)
+
+
+def test_hostile_strings_are_valid_queries(dl_any, searchable):
+    dl_any.memories.store('AND OR NOT "quoted" (paren * -minus')
+    for layer in (dl_any, *searchable):
+        for text in HOSTILE:
+            assert isinstance(layer.memories.search(text), list)
+    assert [h.keyword_rank for h in dl_any.memories.search('"quoted" AND (paren')] == [1]
+    assert [h.memory.content for h in searchable[0].memories.search("cafe", embed=False)] == ["naïve café"]
+
+
+# -- rows written by other clients -------------------------------------------------------
+def test_broken_rows_are_flagged_never_raised(dl, db_path):
+    good = unit(30)
+    kept = dl.memories.store("good row", embedding=good)
+    dl.memories.search(embedding=good)  # the index is loaded before the foreign rows land
+    row = ("INSERT INTO memories(id, type, content, importance, embedding, metadata, created_at, embedder)"
+           " VALUES (?, ?, ?, ?, {}, ?, ?, ?)")
+    blob = "X'" + good.astype("<f4").tobytes().hex() + "'"
+    foreign(db_path,
+            (row.format("NULL"), ["bad-meta", "fact", "broken metadata json", 0.5, "{not json", None, None]),
+            (row.format("X'00010203'"), ["bad-len", "fact", "short vector blob", 0.5, None, None, EXTERNAL_EMBEDDER]),
+            (row.format("'garbage'"), ["bad-text", "fact", "vector stored as text", 0.5, None, None,
+                                       EXTERNAL_EMBEDDER]),
+            (row.format("X'" + "ff" * DIMENSIONS * 4 + "'"), ["bad-nan", "fact", "nan vector", 0.5, None, None,
+                                                             EXTERNAL_EMBEDDER]),
+            (row.format("zeroblob(6144)"), ["bad-zero", "fact", "zero vector", 0.5, None, None, EXTERNAL_EMBEDDER]),
+            (row.format(blob), ["no-embedder", "fact", "vector without embedder", 0.5, None, None, None]),
+            (row.format(blob), ["bad-type", "mystery", "unknown type", "high", "[1]", "yesterday-ish",
+                                EXTERNAL_EMBEDDER]),
+            (row.format("NULL"), ["bad-range", None, None, 7, None, None, None]),
+            ("INSERT INTO memories(id, type, content) VALUES ('bad-utf8', 'fact', CAST(X'66ff6f6f' AS TEXT))", []))
+    found = {m.id: m for m in dl.memories.list(limit=None)}
+    expected = {"bad-meta": "metadata: not valid JSON", "bad-len": "4 bytes, expected 6144",
+                "bad-text": "stored as text", "bad-zero": None, "bad-nan": None,
+                "no-embedder": "embedder: not recorded", "bad-type": "type: unknown value 'mystery'",
+                "bad-range": "importance: 7.0 is outside [0, 1]", "bad-utf8": None}
+    for memory_id, problem in expected.items():
+        memory = found[memory_id]
+        assert problem is None or any(problem in p for p in memory.problems), (memory_id, memory.problems)
+        assert dl.memories.get(memory_id, with_embedding=True).id == memory_id
+    assert found["bad-type"].importance == 0.5 and "importance: not a number" in found["bad-type"].problems
+    assert "metadata: not a JSON object" in found["bad-type"].problems
+    assert "created_at: unreadable timestamp" in found["bad-type"].problems
+    assert found["bad-range"].importance == 1.0 and found["bad-range"].content == ""
+    assert any("NaN" in p for p in dl.memories.get("bad-nan", with_embedding=True).problems)
+    # Only rows with a usable vector of this embedder: broken metadata/type don't spoil a good vector.
+    assert {h.memory.id for h in dl.memories.search(embedding=good, k=20)} == {kept.id, "bad-type"}
+    assert [h.memory.id for h in dl.memories.search("broken metadata")] == ["bad-meta"]
+    assert [h.memory.id for h in dl.memories.search("short blob")] == ["bad-len"]
+    assert dl.memories.similar("bad-len") == [] and dl.memories.similar("bad-text") == []
+    assert dl.memories.vector_index.stats()["usable"] == 2
+    assert dl.memories.count(min_importance=0.9) == 1  # text importance never passes a filter
+
+
+# -- the vector index -----------------------------------------------------------------------
+def test_index_follows_other_processes_inserts_updates_and_deletes(dl, db_path):
+    query = unit(40)
+    dl.memories.store("seed", embedding=unit(41))
+    assert dl.memories.search(embedding=query, k=1)[0].memory.content == "seed"
+    code = ("import json, sys; from jetpack_tui.data import create_local_data_layer as c; "
+            "dl = c(sys.argv[1]); print(dl.memories.store('from another process', "
+            "embedding=json.loads(sys.argv[2])).id); dl.close()")
+    other = subprocess.run([sys.executable, "-c", code, db_path, json.dumps(nudge(query, 0.1, 42).tolist())],
+                           capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    [first, second] = dl.memories.search(embedding=query, k=2, min_similarity=-1)
+    assert (first.memory.id, second.memory.content) == (other, "seed")
+    far = "X'" + (-query).astype("<f4").tobytes().hex() + "'"
+    foreign(db_path, (f"UPDATE memories SET embedding = {far} WHERE id = ?", [other]))
+    assert dl.memories.search(embedding=query, k=1)[0].memory.content == "seed"
+    foreign(db_path, ("DELETE FROM memories WHERE id = ?", [other]))
+    assert [h.memory.content for h in dl.memories.search(embedding=query, min_similarity=-1)] == ["seed"]
+    reused = dl.memories.store("takes the freed rowid", embedding=query)  # rowid = max + 1 again
+    assert dl.memories.search(embedding=query, k=1)[0].memory.id == reused.id
+    stats = dl.memories.vector_index.stats()
+    assert stats["loaded"] and stats["usable"] == 2
+
+
+def test_approximate_first_pass_keeps_recall_and_filters(dl):
+    rng = np.random.default_rng(7)
+    centres = rng.standard_normal((12, DIMENSIONS))
+    vectors = centres[rng.integers(0, 12, 600)] + 1.5 * rng.standard_normal((600, DIMENSIONS))
+    for i, vector in enumerate(vectors):
+        dl.memories.store(f"m{i}", embedding=vector, type=("fact", "error")[i % 2], importance=(i % 10) / 10)
+    rowid_of = dict(dl.engine.rows("SELECT content, rowid FROM memories"))
+    rowids = np.array([rowid_of[f"m{i}"] for i in range(600)])
+    unit_vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = dl.memories.vector_index
+    index.rerank = 40  # far fewer candidates than rows: the sketch pass decides
+    found = 0
+    for q in centres[rng.integers(0, 12, 20)] + 1.5 * rng.standard_normal((20, DIMENSIONS)):
+        scores = unit_vectors @ (q / np.linalg.norm(q))
+        truth = set(rowids[np.argsort(-scores)[:10]].tolist())
+        assert {r for r, _ in index.search(q, EXTERNAL_EMBEDDER, 10, exact=True)} == truth
+        found += len(truth & {r for r, _ in index.search(q, EXTERNAL_EMBEDDER, 10)})
+        errors = index.search(q, EXTERNAL_EMBEDDER, 10, types=["error"], min_importance=0.5)
+        wanted = [i for i in range(600) if i % 2 and i % 10 >= 5]
+        best = sorted(wanted, key=lambda i: -scores[i])[:10]
+        assert len({r for r, _ in errors} & set(rowids[best].tolist())) >= 8
+    assert found / 200 >= 0.9
+
+
+def test_keyword_index_follows_content_changes_and_migrates_old_rows(dl, db_path):
+    zebra = dl.memories.store("original wording about zebras")
+    assert [h.memory.id for h in dl.memories.search("zebras")] == [zebra.id]
+    foreign(db_path, ("UPDATE memories SET content = 'now about giraffes' WHERE id = ?", [zebra.id]))
+    assert dl.memories.search("zebras") == [] and len(dl.memories.search("giraffes")) == 1
+    dl.memories.rebuild_keyword_index()
+    assert len(dl.memories.search("giraffes")) == 1
+    dl.close()
+    without_fts(db_path)  # a database from before migration 3, with memories in it
+    foreign(db_path, ("UPDATE jetpack_meta SET value = '2' WHERE key = 'schema_version'", []))
+    with create_local_data_layer(db_path) as again:
+        assert again.schema_version() == 3 and again.memories.has_keyword_index
+        assert [h.memory.id for h in again.memories.search("giraffes")] == [zebra.id]
+
+
+# -- task context -------------------------------------------------------------------------------
+def test_task_context_bundles_what_an_agent_needs(dl_any):
+    tasks, memories = dl_any.tasks, dl_any.memories
+    root = tasks.create("Ship v2")
+    middle = tasks.create("Backend", parent_id=root.id)
+    dep = tasks.create("Schema")
+    token = tasks.claim("a1", dep.id).claim_token
+    tasks.complete(dep.id, "a1", token, result={"tables": ["memories"]})
+    task = tasks.create("Add memories API", description="vector search over embeddings",
+                        parent_id=middle.id, dependencies=[dep.id])
+    message = ("INSERT INTO messages(id, type, from_agent, to_agent, payload, thread_id, task_id, sent_at)"
+               " VALUES (?, 'note', 'a1', '*', ?, 'th', ?, ?)")
+    dl_any.engine.write(lambda tx: [tx.execute(message, (f"m{i}", payload, task.id, 100.0 + i))
+                                    for i, payload in ((2, '{"n": 2}'), (1, "{broken"))])
+    own = memories.store("decided: sketches + exact re-rank", task_id=task.id, importance=0.9)
+    related = memories.store("vector search needs embeddings from one embedder")
+    memories.store("unrelated colours")
+    context = memories.get_task_context(task.id, k=5)
+    assert context.task.id == task.id and [p.id for p in context.parents] == [middle.id, root.id]
+    assert [(d.id, d.status, d.result) for d in context.dependencies] == [(dep.id, "completed",
+                                                                           {"tables": ["memories"]})]
+    assert context.missing_dependencies == [] and context.problems == ()
+    assert [m.id for m in context.messages] == ["m1", "m2"] and context.messages[1].payload == {"n": 2}
+    assert context.messages[0].problems == ("payload: not valid JSON",)
+    assert [m.id for m in context.task_memories] == [own.id]
+    assert [h.memory.id for h in context.related_memories] == [related.id]
+    assert [m.id for m in context.memories] == [own.id, related.id]
+    with pytest.raises(NotFoundError):
+        memories.get_task_context("task-nope")
+
+
+def test_task_context_reports_gaps_and_a_failing_embedder(db_path):
+    down = OpenAIEmbedder("http://127.0.0.1:9", key="k", timeout=2)  # port 9: nothing listens
+    with create_local_data_layer(db_path, embedder=down) as dl:
+        task = dl.tasks.create("Tune the cache", parent_id="ghost", dependencies=["dep-ghost"])
+        hint = dl.memories.store("cache tuning: keep the sketch", embed=False)
+        context = dl.memories.get_task_context(task.id)
+        assert context.missing_dependencies == ["dep-ghost"] and context.parents == []
+        assert "parent ghost does not exist" in context.problems
+        assert any("keywords only" in p for p in context.problems)
+        assert [h.memory.id for h in context.related_memories] == [hint.id]
