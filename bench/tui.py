@@ -14,8 +14,12 @@ measured in the same run.
    on the visible page for ``--seconds`` s: the lateness of a 5 ms
    ``asyncio.sleep`` loop on the app's event loop, p50/p99/max, vs the same
    with no writer.  Target p99 <= 50 ms.
+   Also: key-to-new-page time of view changes (filter, sort, page) at this size.
 4. RSS of this process (current and peak) after the run vs after imports.
    Target <= 300 MB.
+
+The figures are wall-clock on a shared machine: run it on a quiet one (on 2
+cores, another CPU-bound process shows up directly in the stall maximum).
 
 The database is built with the DataLayer (one transaction) unless ``--db``
 points at an existing one (``--keep`` leaves the built file for next time).
@@ -174,6 +178,28 @@ def apply_cost(pane, ids: list[str], rounds: int = 200) -> list[float]:
     return costs
 
 
+async def view_changes(pilot, app: JetpackApp) -> list[tuple[str, float]]:
+    """Seconds from a key that changes the view to the new page being shown."""
+    pane = app.dashboard.active_pane
+    timings = []
+    for key, label in (("f", "quick filter ready"), ("F", "back to open"), ("s", "sort by id"),
+                       ("right_square_bracket", "next page"), ("S", "reverse sort"), ("s", "sort by title")):
+        generation = pane.generation
+        started = time.perf_counter()
+        await pilot.press(key)
+        for _ in range(5000):
+            if pane.generation > generation and not app.refresher.busy and pane.loaded:
+                break
+            await pilot.pause(0.001)
+        timings.append((label, time.perf_counter() - started))
+    pane._set_query(TaskQuery())  # back to the default view (open tasks by priority) for the live run
+    for _ in range(5000):
+        if not app.refresher.busy and pane.table.row_count:
+            break
+        await pilot.pause(0.001)
+    return timings
+
+
 async def live_run(path: str, seconds: float, rate: float) -> dict:
     latencies: list[float] = []
     applies: list[float] = []
@@ -190,6 +216,7 @@ async def live_run(path: str, seconds: float, rate: float) -> dict:
         async with app.run_test(size=SIZE, message_hook=hook) as pilot:
             await wait_loaded(pilot, app)
             pane = app.dashboard.active_pane
+            views = await view_changes(pilot, app)
             idle = await sample_stalls(min(3.0, seconds))
             ids = list(pane.table.tasks)[:100]
             writer = subprocess.Popen([sys.executable, "-c", WRITER, path, str(rate), str(seconds), ",".join(ids)],
@@ -198,7 +225,7 @@ async def live_run(path: str, seconds: float, rate: float) -> dict:
             written = int((await asyncio.to_thread(writer.communicate))[0].strip() or 0)
             await pilot.pause(0.2)
             applies.extend(apply_cost(pane, ids))
-            return {"idle": idle, "busy": busy, "latency": latencies, "applies": applies, "written": written,
+            return {"views": views, "idle": idle, "busy": busy, "latency": latencies, "applies": applies, "written": written,
                     "ids": ids, "runs": app.refresher.jobs_done}
     finally:
         dl.close()
@@ -239,6 +266,8 @@ def main() -> int:
     print(f"3. main-loop stall with {args.rate:.0f} changes/s from another process: p50 {pct(busy, .5) * 1000:.1f} ms, "
           f"p99 {pct(busy, .99) * 1000:.1f} ms, max {max(busy) * 1000:.1f} ms vs idle p99 "
           f"{pct(idle, .99) * 1000:.1f} ms (ratio {pct(busy, .99) / max(pct(idle, .99), 1e-4):.1f}; target p99 <= 50 ms)")
+    views = ", ".join(f"{label} {seconds * 1000:.0f} ms" for label, seconds in result["views"])
+    print(f"   view changes at this size (key to new page shown): {views}")
     now, peak = rss_mb()
     print(f"4. RSS: {now:.0f} MB now, {peak:.0f} MB peak vs {rss_start:.0f} MB after imports "
           f"(target <= 300 MB)")
