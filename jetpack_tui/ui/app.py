@@ -88,7 +88,7 @@ class JetpackApp(App):
                 self.theme = self.settings.theme
             else:
                 self.notify(f"unknown theme {self.settings.theme!r}; try: {', '.join(sorted(self.available_themes))}",
-                            severity="warning")
+                            severity="warning", markup=False)
         keys = self.settings.keys
         self.unknown_keys = unknown_ids(keys, binding_ids())
         if self.unknown_keys:

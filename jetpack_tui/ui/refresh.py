@@ -86,6 +86,7 @@ class Refresher:
         self.running = False
         self.jobs_started = 0
         self.jobs_done = 0
+        # Times are from the app's clock ("now" for display; frozen in tests).
         #: Reading the database failed (cleared by the next successful run).
         self.error: str | None = None
         self.error_at: float | None = None
@@ -94,7 +95,6 @@ class Refresher:
         self.source_error: str | None = None
         #: When the source last worked (for "data 42s old").
         self.source_ok_at: float | None = None
-        #: Times below come from the app's clock ("now" for display; frozen in tests).
         #: When the last change (or sync) was applied, for "changed 3s ago".
         self.last_change_at: float | None = None
         self.last_ok_at: float | None = None
