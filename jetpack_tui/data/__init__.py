@@ -23,10 +23,20 @@ from .models import Agent, Blockers, Lease, Liveness, Task, TaskEvent
 from .protocol import DataLayer
 from .reservation_models import Reservation, ReservationConflict, ReservationConflictError, ReservationResult
 
+
+
+def create_turso_data_layer(*args, **kwargs):
+    """Turso mode (see :mod:`jetpack_tui.data.turso`); imported on first use
+    so local-only agents never load pyturso."""
+    from .turso import create_turso_data_layer as create
+
+    return create(*args, **kwargs)
+
+
 __all__ = [
     "Agent", "Blockers", "ChangeSet", "Delivery", "Message", "Thread", "Reservation", "ReservationConflict",
     "ReservationConflictError", "ReservationResult", "ClosedError", "ConflictError", "DataLayer", "DEFAULT_PATH",
     "InvalidInputError", "JetpackError", "Lease", "Liveness", "LocalDataLayer", "NotFoundError",
     "PrimaryUnavailableError", "ReadOnlyError", "SchemaMismatchError", "StaleLeaseError",
-    "StorageBusyError", "StorageError", "Task", "TaskEvent", "create_local_data_layer",
+    "StorageBusyError", "StorageError", "Task", "TaskEvent", "create_local_data_layer", "create_turso_data_layer",
 ]

@@ -251,19 +251,21 @@ class Engine:
         """Run read-only work, retrying while the file is briefly busy."""
         return self.run(self._with_busy_retry, fn, False)
 
-    def write(self, fn: Callable[[Tx], T]) -> T:
+    def write(self, fn: Callable[[Tx], T], *, cas: bool | None = None) -> T:
         """Run ``fn`` inside ``BEGIN IMMEDIATE`` … ``COMMIT``; roll back on error.
 
         ``BEGIN IMMEDIATE`` takes the write lock before the first read, so a
         compare-and-swap decided inside ``fn`` cannot be invalidated by
-        another writer before it commits.
+        another writer before it commits.  ``cas`` matters only to backends
+        that can queue writes while offline (Turso); a local file is always
+        reachable.
         """
         if self.read_only:
             raise ReadOnlyError(f"{self.path}: opened read-only; writes are refused")
         self._check_same_file()
         return self.run(self._with_busy_retry, fn, True)
 
-    def write_statement(self, sql: str, params: Params = ()) -> list[tuple]:
+    def write_statement(self, sql: str, params: Params = (), *, cas: bool | None = None) -> list[tuple]:
         """Run ONE writing statement in autocommit mode and return its rows.
 
         A single ``UPDATE … WHERE <expected state> RETURNING …`` takes the write

@@ -10,7 +10,6 @@ any number of concurrent claimers exactly one wins.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import clock
@@ -93,7 +92,7 @@ class TaskLifecycle:
         actor = by or agent_id
 
         if task_id is None:
-            return self._engine.run(self._claim_next, agent_id, seconds, actor, action, session_id)
+            return self._claim_next(agent_id, seconds, actor, action, session_id)
 
         def write(tx: Tx) -> Task | None:
             moment = clock.now()
@@ -118,22 +117,15 @@ class TaskLifecycle:
 
     def _claim_next(self, agent_id: str, seconds: float, actor: str, action: str,
                     session_id: str | None) -> Task | None:
-        """The hot path (on the database thread): one self-contained
-        compare-and-swap statement picks and grants the best ready task.
-        ``RETURNING`` only the key (returning whole rows costs more than
-        reading them back), then read the granted row."""
+        """The hot path: one self-contained compare-and-swap statement picks
+        and grants the best ready task and returns the granted row (no
+        read-back: in Turso mode that would cost a pull)."""
         moment = clock.now()
         rows = self._engine.write_statement(
-            f"{_GRANT} WHERE id = ({_NEXT_READY}) AND status = 'pending' RETURNING id, claim_token",
+            f"{_GRANT} WHERE id = ({_NEXT_READY}) AND status = 'pending' {RETURNING}",
             (agent_id, moment, moment + seconds, moment, actor, action, session_id, moment, agent_id),
         )
-        if not rows:
-            return None
-        granted_id, token = rows[0]
-        task = self._engine.read(lambda tx: self._current(tx, granted_id))
-        if task.claim_token != token:  # changed again in the microseconds since: report what we were granted
-            task = replace(task, claim_token=token)
-        return task
+        return task_from_row(rows[0]) if rows else None
 
     # -- holder operations: each needs the current lease token ------------------
     def _holder_update(self, task_id: str, agent_id: str, token: int, sets: str, params: tuple,

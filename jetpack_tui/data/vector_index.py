@@ -26,6 +26,8 @@ cache is rebuilt.  A cursor older than the pruned log also forces a rebuild.
 
 from __future__ import annotations
 
+from .changes import CURSOR_SQL
+
 import json
 import threading
 from collections.abc import Sequence
@@ -135,7 +137,7 @@ class VectorIndex:
         return self._rowids, self._sketches, self._embedder, self._type, self._importance
 
     def _head(self) -> int:
-        return int(self._engine.value("SELECT coalesce(max(seq), 0) FROM change_log") or 0)
+        return int(self._engine.value(CURSOR_SQL) or 0)
 
     def _load_all(self) -> None:
         cursor = self._head()  # first: changes after it are replayed (idempotent)

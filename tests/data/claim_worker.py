@@ -4,6 +4,8 @@ Usage: python claim_worker.py DB AGENT_ID MODE [TTL]
   drain   claim + complete until nothing is claimable; one JSON line per claim
   pause   claim one task, print it, wait for a line on stdin, then try to
           heartbeat and complete it and print what happened
+  hold    claim + complete a few tasks, then claim one more, print
+          {"holding": id} and hang (a stuck agent, killed by the test)
 Errors are printed as JSON lines, never swallowed.
 """
 
@@ -51,12 +53,21 @@ def pause(dl, agent: str, ttl: float) -> None:
             print(json.dumps({verb: type(error).__name__}), flush=True)
 
 
+def hold(dl, agent: str, ttl: float) -> None:
+    for _ in range(5):
+        task = dl.tasks.claim(agent, ttl=ttl)
+        dl.tasks.complete(task.id, agent, task.claim_token)
+    task = dl.tasks.claim(agent, ttl=ttl)
+    print(json.dumps({"holding": task.id}), flush=True)
+    sys.stdin.readline()
+
+
 def main() -> None:
     path, agent, mode = sys.argv[1:4]
     ttl = float(sys.argv[4]) if len(sys.argv) > 4 else 60.0
     with create_local_data_layer(path, busy_deadline=30.0) as dl:
         dl.agents.register(agent, skills=["python"])
-        {"drain": drain, "pause": pause}[mode](dl, agent, ttl)
+        {"drain": drain, "pause": pause, "hold": hold}[mode](dl, agent, ttl)
 
 
 if __name__ == "__main__":
