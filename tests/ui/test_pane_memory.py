@@ -46,7 +46,7 @@ async def test_typing_is_debounced_and_the_latest_query_wins(swarm):
     async with swarm.app("memory").run_test(size=SIZE) as pilot:
         pane, table = await open_memory(pilot)
         before = pane.searches
-        await pilot.press(*"migrations")
+        await pilot.press("slash", *"migrations")
         await wait_for(pilot, lambda: pane.view.query == "migrations" and pane.loaded and not pilot.app.refresher.busy
                        and ids(table) and ids(table)[0] == "mem-0009", what="results for the last text")
         assert pane.searches - before < len("migrations")  # not one search per key
@@ -103,6 +103,17 @@ async def test_open_the_whole_memory_then_more_like_this(swarm):
         assert "like “PEG grammar notes." in screen_text(pilot.app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: pane.view.similar_to is None and "mem-0012" in ids(table), what="back")
+        assert pilot.app.focused is table
+
+
+async def test_digits_still_switch_panes_and_escape_leaves_the_query_box(swarm):
+    async with swarm.app("memory").run_test(size=SIZE) as pilot:
+        pane, table = await open_memory(pilot)
+        assert pilot.app.focused is table
+        await pilot.press("slash", "4")
+        assert pane.query_one("#memory-query", Input).value == "4"  # typed while in the box
+        await pilot.press("escape", "4")
+        assert pilot.app.dashboard.active_pane_id == "mail"
 
 
 async def test_more_like_this_from_the_table(swarm):

@@ -96,7 +96,8 @@ class MemoryPane(Pane):
         return True
 
     def focus_main(self) -> None:
-        self.query_one("#memory-query", Input).focus()
+        # The table, not the query box: digits and tab must still switch panes.
+        self.table.focus()
 
     @property
     def table(self) -> ResultTable:
@@ -209,10 +210,12 @@ class MemoryPane(Pane):
         self.table.focus()
 
     def action_back(self) -> None:
-        if self.view.similar_to is not None:
+        """``escape``: leave the query box, or leave "more like this"."""
+        if self.screen.focused is self.query_one("#memory-query", Input):
+            self.table.focus()
+        elif self.view.similar_to is not None:
             self.view = replace(self.view, similar_to=None)
             self.view_changed()
-        self.action_focus_query()
 
     def action_task_context(self) -> None:
         result = self._selected("task context")
