@@ -17,7 +17,14 @@ class DetailDrawer(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a row to see its detail.", style="italic"), classes="drawer-body")
 
+    _content: Text | None = None
+
     def show(self, content: Text, *, keep_scroll: bool = False) -> None:
+        """Show ``content``; nothing happens when it is what is shown already
+        (a repaint and relayout of a long detail costs tens of milliseconds)."""
+        if self._content is not None and content == self._content:
+            return
+        self._content = content
         y = self.scroll_y
         self.query_one(".drawer-body", Static).update(content)
         if keep_scroll:

@@ -89,7 +89,10 @@ class TaskTable(DataTable):
             self.tasks.pop(task_id, None)
 
     def order_by(self, ids: list[str]) -> None:
-        """Put the rows in this order (ids not shown are ignored)."""
+        """Put the rows in this order (ids not shown are ignored).  A no-op when
+        the order is already right: any sort repaints every visible cell."""
+        if [row.key.value for row in self.ordered_rows] == [i for i in ids if i in self._cells]:
+            return
         position = {task_id: index for index, task_id in enumerate(ids)}
         self.sort(COLUMN_KEYS[0], key=lambda cell: position.get(getattr(cell, "task_id", ""), len(position)))
 
