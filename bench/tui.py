@@ -221,11 +221,13 @@ async def live_run(path: str, seconds: float, rate: float) -> dict:
             ids = list(pane.table.tasks)[:100]
             writer = subprocess.Popen([sys.executable, "-c", WRITER, path, str(rate), str(seconds), ",".join(ids)],
                                       stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.abspath(__file__)) + "/..")
+            cpu_before = time.process_time()
             busy = await sample_stalls(seconds)
+            cpu = (time.process_time() - cpu_before) / seconds
             written = int((await asyncio.to_thread(writer.communicate))[0].strip() or 0)
             await pilot.pause(0.2)
             applies.extend(apply_cost(pane, ids))
-            return {"views": views, "idle": idle, "busy": busy, "latency": latencies, "applies": applies, "written": written,
+            return {"cpu": cpu, "views": views, "idle": idle, "busy": busy, "latency": latencies, "applies": applies, "written": written,
                     "ids": ids, "runs": app.refresher.jobs_done}
     finally:
         dl.close()
@@ -266,6 +268,8 @@ def main() -> int:
     print(f"3. main-loop stall with {args.rate:.0f} changes/s from another process: p50 {pct(busy, .5) * 1000:.1f} ms, "
           f"p99 {pct(busy, .99) * 1000:.1f} ms, max {max(busy) * 1000:.1f} ms vs idle p99 "
           f"{pct(idle, .99) * 1000:.1f} ms (ratio {pct(busy, .99) / max(pct(idle, .99), 1e-4):.1f}; target p99 <= 50 ms)")
+    print(f"   CPU of this process (all threads) meanwhile: {result['cpu'] * 100:.0f}% of one core; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     views = ", ".join(f"{label} {seconds * 1000:.0f} ms" for label, seconds in result["views"])
     print(f"   view changes at this size (key to new page shown): {views}")
     now, peak = rss_mb()
