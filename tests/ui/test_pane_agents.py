@@ -166,3 +166,16 @@ def test_snapshot_agents(swarm, snap_compare):
         await settle(pilot, "agents")
 
     assert snap_compare(swarm.app("agents"), terminal_size=SIZE, run_before=ready)
+
+
+async def test_palette_jump_before_the_pane_loaded(swarm):
+    async with swarm.app("overview").run_test(size=SIZE) as pilot:
+        await settle(pilot, "overview")
+        dashboard = pilot.app.dashboard
+        dashboard.action_show_pane("agents")
+        assert dashboard.active_pane.jump_to("dee")  # rows not there yet: remembered
+        table = dashboard.query_one(AgentTable)
+        await wait_for(pilot, lambda: table.selected_id == "dee", what="dee selected after the load")
+        await pilot.press("f")  # alive only: dee hidden
+        assert "dee" not in table.items
+        assert dashboard.active_pane.jump_to("dee") and table.selected_id == "dee"  # the filter gave way

@@ -148,3 +148,14 @@ def test_snapshot_mail(swarm, snap_compare):
         await settle(pilot, "mail")
 
     assert snap_compare(swarm.app("mail"), terminal_size=SIZE, run_before=ready)
+
+
+async def test_palette_jump_opens_a_thread_hidden_by_a_filter(swarm):
+    async with swarm.app("mail").run_test(size=SIZE) as pilot:
+        table, view = await open_mail(pilot)
+        pane = pilot.app.dashboard.active_pane
+        pane.apply_filter(type="agent.*")
+        await wait_for(pilot, lambda: thread_ids(table) == ["msg-0007"], what="filtered")
+        assert pane.jump_to("msg-0005")
+        await wait_for(pilot, lambda: view.thread_id == "msg-0005" and view.messages, what="thread opened")
+        assert pane.view.type == "" and table.selected_id == "msg-0005"

@@ -25,6 +25,7 @@ from ...widgets.detail_drawer import DetailDrawer
 from ..base import FetchRequest, Pane
 from ..kit.actions import refuse_read_only, run_write
 from ..kit.compose import ComposeScreen, deliver
+from ..kit.jump import PendingJump
 from ..kit.palette import Palette
 from . import actions
 from .columns import AgentTable, render_row
@@ -53,6 +54,7 @@ class AgentsPane(Pane):
         self.view = AgentsView()
         self.agents: dict[str, Any] = {}
         self.holdings = Holdings()
+        self.jump = PendingJump()
         self.now = 0.0
 
     def compose(self) -> ComposeResult:
@@ -80,12 +82,14 @@ class AgentsPane(Pane):
         return self.table.selected_id
 
     def jump_to(self, key: str) -> bool:
-        if key not in self.agents:
-            return False
+        """Select agent ``key`` (the palette), clearing filters that hide it;
+        when the rows have not arrived yet, select it once they do."""
+        if self.table.select(key):
+            return True
+        if self.view.liveness != "all" or self.view.text:
+            self.apply_filter()
         if not self.table.select(key):
-            self.view = AgentsView()
-            self._show(self.now)
-            return self.table.select(key)
+            self.jump.want(key)
         return True
 
     def apply_filter(self, **filters: Any) -> bool:
@@ -118,6 +122,9 @@ class AgentsPane(Pane):
             self.holdings = message.holdings
         self.now = self.jetpack.clock()
         self._show(self.now)
+        missing = self.jump.settle(self.table.select)
+        if missing is not None:
+            self.app.notify(f"agents: no agent {clean(missing)}", severity="warning", markup=False)
         self.mark_loaded()
 
     def rows(self, now: float) -> list[AgentRow]:

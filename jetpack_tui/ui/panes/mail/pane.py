@@ -24,6 +24,7 @@ from ...safe_text import clean, shorten
 from ..base import FetchRequest, Pane
 from ..kit.actions import refuse_read_only, run_write
 from ..kit.compose import BROADCAST, ComposeScreen, deliver
+from ..kit.jump import PendingJump
 from ..kit.palette import Palette
 from .data import MailView, ThreadLoaded, ThreadsLoaded, fetch_mail, reply_target
 from .thread_view import ThreadView
@@ -54,6 +55,7 @@ class MailPane(Pane):
         super().__init__(**kwargs)
         self.view = MailView()
         self.threads: list[Any] = []
+        self.jump = PendingJump()
         self.now = 0.0
 
     def compose(self) -> ComposeResult:
@@ -85,7 +87,14 @@ class MailPane(Pane):
         return self.table.selected_id
 
     def jump_to(self, key: str) -> bool:
-        return self.table.select(key)
+        """Open thread ``key`` (the palette), clearing filters that hide it;
+        when the threads have not arrived yet, open it once they do."""
+        if self.table.select(key):
+            return True
+        self.jump.want(key)
+        if self.view != MailView(thread=self.view.thread):
+            self.apply_filter()
+        return True
 
     def apply_filter(self, **filters: Any) -> bool:
         """``pending=True`` (the Overview's jump), ``agent=``, ``type=``."""
@@ -123,6 +132,10 @@ class MailPane(Pane):
         if message.error:
             summary = Text("⚠ " + clean(message.error), style=Palette(self.app)("bad"))
         self.query_one("#mail-summary", Static).update(summary)
+        missing = self.jump.settle(self.table.select)
+        if missing is not None:
+            self.app.notify(f"mail: thread {clean(missing)} is not among the newest {len(message.threads)}",
+                            severity="warning", markup=False)
         if self.table.selected_id != before:
             self._thread_selected()
         elif self.table.selected_id is None:
