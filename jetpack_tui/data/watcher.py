@@ -260,9 +260,10 @@ class ChangeWatcher:
     def _confirm_same_file(self) -> None:
         """An open DataLayer keeps reading a deleted or replaced file's old
         inode without any error: say so instead of showing stale data."""
-        if self._file_id is None:
+        if self._file_id is None:  # the file was already gone at start(): say so too
             self._file_id = _identity(self._path)
-            return
+            if self._file_id is not None:
+                return
         now = _identity(self._path)
         if now is None:
             raise StorageError(f"{self._path}: the database file was deleted; "
