@@ -42,6 +42,14 @@ class ActionConflicted(Message):
         self.reason = reason
 
 
+class ActionWaiting(Message):
+    """A write waits for another process's lock (posted from the database thread)."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__()
+        self.waited = waited
+
+
 class ActionFailed(Message):
     def __init__(self, action: str, target: str, error: str) -> None:
         super().__init__()
@@ -69,8 +77,24 @@ def diff_rows(seen: Any, current: Any) -> list[tuple[str, Any, Any]]:
 class ActionRunner:
     """Runs DataLayer calls for operator actions in a thread worker."""
 
+    #: Seconds between two "still waiting for the lock" notes.
+    WAIT_NOTE_EVERY = 2.0
+
     def __init__(self, app: "App") -> None:
         self.app = app
+        self._noted: float | None = None
+        engine = getattr(getattr(app, "dl", None), "engine", None)
+        if engine is not None and getattr(engine, "on_busy", False) is None:
+            engine.on_busy = self._waiting
+
+    def _waiting(self, waited: float) -> None:
+        """Database thread: a write retries while another process holds the
+        lock; tell the operator (throttled; post_message is thread-safe and
+        never blocks the database thread)."""
+        if self._noted is not None and self._noted <= waited < self._noted + self.WAIT_NOTE_EVERY:
+            return
+        self._noted = waited
+        self.app.post_message(ActionWaiting(waited))
 
     def read(self, fn: Callable[[], Any], then: Callable[[Any], None], *, what: str = "read") -> None:
         """``fn()`` in a thread, then ``then(result)`` on the UI thread."""

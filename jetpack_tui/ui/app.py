@@ -18,7 +18,7 @@ from textual.binding import Binding
 from jetpack_tui.config import Settings
 from jetpack_tui.data import clock as data_clock
 
-from .actions import ActionConflicted, ActionFailed, ActionRunner, ActionSucceeded
+from .actions import ActionConflicted, ActionFailed, ActionRunner, ActionSucceeded, ActionWaiting
 from .commands import JetpackCommands
 from .feed import FeedSource, choose_source
 from .keymap import binding_ids, unknown_ids
@@ -177,6 +177,10 @@ class JetpackApp(App):
         self.push_screen(ConflictScreen(message.action, message.target, message.seen, message.current,
                                         message.reason))
         self.refresher.poke()
+
+    def on_action_waiting(self, message: ActionWaiting) -> None:
+        self.notify(f"the database is locked by another process: still trying ({message.waited:.0f} s)…",
+                    severity="warning", timeout=3, markup=False)
 
     def on_action_failed(self, message: ActionFailed) -> None:
         self.notify(f"{message.action} {clean(message.target)} failed: {clean(message.error)}",
