@@ -242,7 +242,7 @@ ATTACKS: list[Attack] = [
            [("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)"
              " INSERT INTO messages(id, type, from_agent, to_agent, payload, thread_id, timestamp)"
              " SELECT printf('T-%05d', i), 'agent.chatter', 'ext-agent', 'ext-peer', '{\"i\":' || i || '}',"
-             " printf('T-%05d', i), '2026-01-18 09:00:00' FROM n", ())], {"payload.i": 42}),
+             " printf('T-%05d', i), '2020-01-18 09:00:00' FROM n", ())], {"payload.i": 42}),
     Attack("message-to-unknown-agent", "messages", "M-ghost", message("M-ghost", to_agent="agent-who-never-was"),
            {"to_agent": "agent-who-never-was"}),
     Attack("message-null-everything", "messages", "M-null",

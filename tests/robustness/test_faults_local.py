@@ -196,3 +196,25 @@ def test_a_full_disk_fails_writes_clearly_and_loses_nothing(tmp_path):
             dl.tasks.create("after the disk had room again")
             assert dl.tasks.count() == report["written"] + 1
         assert integrity(path) == "ok"
+
+
+def test_a_watcher_started_after_the_file_was_deleted_reports_it(db_path):
+    from jetpack_tui.data.watcher import ChangeWatcher
+
+    errors: list[BaseException] = []
+    reported = threading.Event()
+    dl = create_local_data_layer(db_path)
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(db_path + suffix):
+                os.unlink(db_path + suffix)
+
+        def on_error(error: BaseException) -> None:
+            errors.append(error)
+            reported.set()
+
+        with ChangeWatcher(dl, lambda changes, cursor: None, fallback_poll=0.05, on_error=on_error):
+            assert reported.wait(timeout=10), "a deleted file was never reported"
+        assert "was deleted" in str(errors[0])
+    finally:
+        dl.close()
