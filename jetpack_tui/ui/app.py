@@ -30,7 +30,9 @@ from .widgets.conflict import ConflictScreen
 from .widgets.help_screen import HelpScreen
 from .widgets.status_line import StatusLine, StatusState
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"
+#: ``jetpack_tui/styles`` links to the top-level ``styles/`` in the source tree
+#: and is a real folder in a built wheel.
+STYLES = Path(__file__).parents[1] / "styles"
 
 
 def _location(dl: Any) -> str:
