@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from jetpack_tui.data.changes import ChangeSet
 from jetpack_tui.ui.panes.agents.columns import AgentTable
+from jetpack_tui.ui.panes.base import FetchRequest
 from jetpack_tui.ui.panes.mail.threads import ThreadTable
+from jetpack_tui.ui.panes.overview.data import OverviewView, Throttle, fetch_overview
 from jetpack_tui.ui.panes.overview.figures import hourly, sparkline
 from jetpack_tui.ui.panes.overview.pane import FigureView
 from jetpack_tui.ui.panes.reservations.columns import ReservationTable
@@ -76,6 +79,26 @@ async def test_live_changes_update_only_their_figures(swarm):
         await wait_for(pilot, lambda: values(pilot)["tasks.ready"] == "2" and values(pilot)["mail.unacked"] == "6",
                        what="figures updated")
         assert {view.figure.key: view for view in pilot.app.dashboard.query(FigureView)} == views  # same widgets
+
+
+def test_expensive_sections_are_throttled_then_read_when_due(swarm):
+    throttle = Throttle()
+    tasks_changed = ChangeSet(rows={"tasks": {"task-lease": "update"}})
+    (first,) = fetch_overview(swarm.dl, FetchRequest(tasks_changed, OverviewView(), 0, T0), throttle)
+    assert {"tasks", "completions", "claims", "orphaned"} <= first.sections.keys() and not first.skipped
+    (second,) = fetch_overview(swarm.dl, FetchRequest(tasks_changed, OverviewView(), 0, T0), throttle)
+    assert second.skipped == {"completions", "claims", "orphaned"} and "tasks" in second.sections
+    due = OverviewView(due=second.skipped)
+    (third,) = fetch_overview(swarm.dl, FetchRequest(ChangeSet(), due, 0, T0, detail=True), throttle)
+    assert third.sections.keys() == second.skipped and not third.skipped
+
+
+async def test_a_skipped_section_catches_up_without_further_changes(swarm):
+    async with swarm.app("overview").run_test(size=SIZE) as pilot:
+        await open_overview(pilot)
+        swarm.dl.tasks.complete("task-lease", "bob", swarm.seeded["bob_token"])  # right after the first read
+        await wait_for(pilot, lambda: values(pilot)["tasks.per_hour"].endswith(" 10")
+                       and values(pilot)["claims.expired"] == "1", what="completions and claims caught up")
 
 
 async def test_figures_jump_to_the_pane_that_explains_them(swarm):

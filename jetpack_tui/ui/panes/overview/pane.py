@@ -24,7 +24,7 @@ from textual.widgets import Static
 from ...safe_text import clean
 from ..base import FetchRequest, Pane
 from ..kit.palette import Palette
-from .data import HOURS, OverviewData, fetch_overview
+from .data import HOURS, THROTTLE, OverviewData, OverviewView, Throttle, fetch_overview
 from .figures import Figure, figures, hourly, hourly_chart, sync_text
 
 GROUPS = ("Tasks", "Agents", "Needs attention")
@@ -78,6 +78,10 @@ class OverviewPane(Pane):
         self.sections: dict[str, Any] = {}
         self.views: dict[str, FigureView] = {}
         self._chart = ""
+        self._throttle = Throttle()
+        #: Changed sections the throttle skipped, and since when (monotonic).
+        self.skipped: set[str] = set()
+        self._skipped_at = 0.0
         self.now = 0.0
 
     def compose(self) -> ComposeResult:
@@ -92,12 +96,17 @@ class OverviewPane(Pane):
                      id="overview-help")
 
     # -- contract --------------------------------------------------------------
+    def view_state(self) -> OverviewView:
+        return OverviewView(due=frozenset(self.skipped))
+
     def fetch(self, dl: Any, request: FetchRequest) -> Iterable[OverviewData]:
-        return fetch_overview(dl, request)
+        return fetch_overview(dl, request, self._throttle)
 
     def tick(self, now: float) -> None:
         self.now = now
         self._render_figures()
+        if self.skipped and time.monotonic() - self._skipped_at >= THROTTLE:
+            self.request_detail()  # read what the throttle skipped
 
     def selected_key(self) -> str | None:
         focused = self.screen.focused
@@ -123,6 +132,10 @@ class OverviewPane(Pane):
         if not self.current(message):
             return
         self.sections.update(message.sections)
+        self.skipped -= message.sections.keys()
+        if message.skipped and not self.skipped:
+            self._skipped_at = time.monotonic()
+        self.skipped |= message.skipped
         self.now = self.jetpack.clock()
         self._render_figures()
         focused = self.screen.focused
