@@ -22,7 +22,7 @@ from .actions import ActionConflicted, ActionFailed, ActionRunner, ActionSucceed
 from .commands import JetpackCommands
 from .feed import FeedSource, choose_source
 from .keymap import binding_ids, unknown_ids
-from .messages import FeedDelivered, FeedFailed, FeedPoke, RefreshDone, StatusCounts, Summary
+from .messages import AgentHeartbeats, FeedDelivered, FeedFailed, FeedPoke, RefreshDone, StatusCounts, Summary
 from .refresh import Refresher
 from .screens.dashboard import DashboardScreen
 from .safe_text import clean
@@ -69,6 +69,7 @@ class JetpackApp(App):
         self._start_pane = start_pane
         self._watch = watch
         self.summary: Summary | None = None
+        self.heartbeats: tuple[float | None, ...] | None = None
         self.source: FeedSource | None = None
         self._source_started = False
         self.actions = ActionRunner(self)
@@ -146,6 +147,10 @@ class JetpackApp(App):
             self.source.start(self.refresher.cursor)
         self.update_status()
 
+    def on_agent_heartbeats(self, message: AgentHeartbeats) -> None:
+        self.heartbeats = message.beats
+        self.update_status()
+
     def on_status_counts(self, message: StatusCounts) -> None:
         self.summary = message.summary
         self.update_status()
@@ -161,7 +166,17 @@ class JetpackApp(App):
             loading=r.last_ok_at is None and problem is None,
             since_change=None if r.last_change_at is None else now - r.last_change_at,
             data_age=None if good_at is None else now - good_at,
-            error=problem[0] if problem else None, summary=self.summary)
+            error=problem[0] if problem else None, summary=self.summary,
+            agents=self._liveness_counts(now))
+
+    def _liveness_counts(self, now: float) -> dict[str, int] | None:
+        if self.heartbeats is None:
+            return None
+        counts = {"alive": 0, "stale": 0, "dead": 0}
+        thresholds = self.settings.liveness
+        for beat in self.heartbeats:
+            counts[thresholds.classify(None if beat is None else max(0.0, now - beat))] += 1
+        return counts
 
     def update_status(self) -> None:
         try:

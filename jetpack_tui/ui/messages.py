@@ -45,8 +45,18 @@ class Summary:
     """What the status line counts."""
 
     tasks: dict[str, int] = field(default_factory=dict)
-    agents: dict[str, int] = field(default_factory=dict)
     at: float = 0.0
+
+
+class AgentHeartbeats(Message):
+    """Each agent's last heartbeat (epoch; None if never), read whenever the
+    agents table changed.  Liveness changes with time alone, so the status
+    line classifies these at every tick with the same clock and thresholds
+    as the Agents pane (a count read once would go stale)."""
+
+    def __init__(self, beats: tuple[float | None, ...]) -> None:
+        super().__init__()
+        self.beats = beats
 
 
 class StatusCounts(Message):

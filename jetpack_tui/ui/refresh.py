@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from jetpack_tui.data.changes import ChangeSet
 
 from .feed import merge_changes
-from .messages import FeedDelivered, FeedFailed, FeedPoke, RefreshDone, StatusCounts, Summary
+from .messages import AgentHeartbeats, FeedDelivered, FeedFailed, FeedPoke, RefreshDone, StatusCounts, Summary
 from .panes.base import FetchRequest, Pane
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class _Pending:
 
 def fetch_summary(dl: Any, now: float) -> Summary:
     """Counts for the status line (worker thread)."""
-    return Summary(tasks=dl.tasks.counts_by_status(), agents=dl.agents.liveness_counts(), at=now)
+    return Summary(tasks=dl.tasks.counts_by_status(), at=now)
 
 
 class Refresher:
@@ -261,6 +261,9 @@ class Refresher:
                     error = error or f"{target.pane.TITLE}: {exc.__class__.__name__}: {exc}"
             if job.status:
                 self.app.post_message(StatusCounts(fetch_summary(self.dl, now)))
+            if job.status or changes.reload or "agents" in changes.tables:
+                beats = tuple(agent.last_heartbeat for agent in self.dl.agents.list())
+                self.app.post_message(AgentHeartbeats(beats))
         except Exception as exc:  # noqa: BLE001 - reported on the status line, data kept
             error = f"{exc.__class__.__name__}: {exc}" if not str(exc) else str(exc)
             cursor = job.cursor

@@ -218,3 +218,24 @@ async def test_turso_style_sync_reports_drive_the_refresh(open_dl, tmp_path):
         layer.report()
         await wait_for(pilot, lambda: "LIVE (sync)" in status_text(app), what="sync recovered")
     assert not layer._subscribers  # unsubscribed on exit
+
+
+async def test_status_line_liveness_moves_with_time_alone(make_app):
+    """No database change, only time: the status line's alive/stale/dead
+    follows the same clock and thresholds as the Agents pane."""
+    from .fixtures import frozen
+
+    now = [frozen()]
+    app = make_app(settings=Settings(operator="tester", stale_after=30, dead_after=120), clock=lambda: now[0])
+    async with app.run_test(size=(160, 36)) as pilot:
+        await settled(pilot, app)
+        await wait_for(pilot, lambda: app.heartbeats is not None, what="heartbeats")
+        beats = [b for b in app.heartbeats if b is not None]
+        assert beats
+        now[0] = max(beats) + 10_000  # far past dead_after for every agent
+        app._tick()
+        total = len(app.heartbeats)
+        assert f"agents 0 alive 0 stale {total} dead" in status_text(app)
+        now[0] = max(beats) + 1
+        app._tick()
+        assert "agents 0 alive" not in status_text(app)

@@ -31,6 +31,8 @@ class StatusState:
     data_age: float | None = None  # seconds since the last successful refresh
     error: str | None = None
     summary: Summary | None = None
+    #: alive / stale / dead, classified at render time (see Summary.heartbeats).
+    agents: dict[str, int] | None = None
 
 
 def render_status(state: StatusState) -> Text:
@@ -58,7 +60,7 @@ def render_status(state: StatusState) -> Text:
         text.append(f"  │ changed {span(state.since_change)} ago")
     summary = state.summary
     if summary is not None:
-        agents = summary.agents
+        agents = state.agents or {}
         text.append(f"  │ agents {agents.get('alive', 0)} alive {agents.get('stale', 0)} stale"
                     f" {agents.get('dead', 0)} dead")
         counts = summary.tasks
