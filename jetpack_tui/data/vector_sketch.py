@@ -46,6 +46,15 @@ def sketch(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(bits).view(np.uint64)
 
 
+#: Rows per step of :func:`hamming`: temporaries stay in the CPU cache.
+_STEP = 4096
+
+
 def hamming(sketches: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Hamming distance of each row of ``sketches`` to one query sketch."""
-    return _bitcount(sketches ^ query.reshape(1, -1)).sum(axis=1, dtype=np.int32)
+    row = query.reshape(1, -1)
+    out = np.empty(len(sketches), np.int32)
+    for start in range(0, len(sketches), _STEP):
+        block = sketches[start:start + _STEP]
+        _bitcount(block ^ row).sum(axis=1, dtype=np.int32, out=out[start:start + len(block)])
+    return out
