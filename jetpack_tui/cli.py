@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from jetpack_tui.config import ConfigError, Settings, load_settings
 from jetpack_tui.data import DEFAULT_PATH, JetpackError, create_local_data_layer
+from jetpack_tui.data.embedders import embedder_from_env
 
 PROG = "jetpack-tui"
 EXIT_USAGE = 2
@@ -93,14 +94,16 @@ def open_data_layer(args: argparse.Namespace, settings: Settings, environ: dict[
             except ImportError as error:
                 raise LaunchError(f"Turso mode is not available ({error.__class__.__name__}: {error.name or error})") from None
             replica = settings.db or os.path.join(".jetpack", "replica.db")
-            wanted = {"replica_path": replica, "read_only": read_only, "liveness": settings.liveness}
+            wanted = {"replica_path": replica, "read_only": read_only, "liveness": settings.liveness,
+                      "embedder": embedder_from_env()}
             accepted = inspect.signature(create_turso_data_layer).parameters
             kwargs = {k: v for k, v in wanted.items() if k in accepted or k == "replica_path"}
             if read_only and "read_only" not in accepted:
                 raise LaunchError("Turso mode does not support --read-only yet")
             return create_turso_data_layer(url, token, **kwargs)
         path = settings.db or DEFAULT_PATH
-        return create_local_data_layer(path, read_only=read_only, liveness=settings.liveness)
+        return create_local_data_layer(path, read_only=read_only, liveness=settings.liveness,
+                                       embedder=embedder_from_env())
     except JetpackError as error:
         raise LaunchError(str(error)) from None
     except OSError as error:
@@ -111,10 +114,10 @@ def run_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     dl = open_data_layer(args, settings)
     try:
         from jetpack_tui.ui.app import JetpackApp
+        from jetpack_tui.ui.native_stderr import log_path_for, run_app
 
         app = JetpackApp(dl, settings=settings)
-        app.run()
-        return int(app.return_code or 0)
+        return run_app(app, log_path_for(dl.location if dl.mode == "local" else settings.db or DEFAULT_PATH))
     finally:
         dl.close()
 

@@ -102,11 +102,13 @@ def _run_dashboard(path: str, args: argparse.Namespace, pace: Any, handlers: dic
     base = getattr(args, "settings", None) or Settings()
     settings = base.with_overrides(db=path, stale_after=pace.liveness.stale_after,
                                    dead_after=pace.liveness.dead_after)
-    with create_local_data_layer(path, liveness=pace.liveness) as dl:
+    from jetpack_tui.data.embedders import HashEmbedder
+    from jetpack_tui.ui.native_stderr import log_path_for, run_app
+
+    with create_local_data_layer(path, liveness=pace.liveness, embedder=HashEmbedder()) as dl:
         app = JetpackApp(dl, settings=settings)
         handlers["app"] = app
-        app.run()
-        return int(app.return_code or 0)
+        return run_app(app, log_path_for(path))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import io
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -43,3 +44,15 @@ def native_stderr_to(log_path: str) -> Iterator[None]:
         sys.stderr = saved_stderr
         os.close(terminal_fd)
         os.close(log_fd)
+
+
+def run_app(app: Any, log_path: str) -> int:
+    """Run the dashboard with native stderr sent to ``log_path``; its exit code."""
+    with native_stderr_to(log_path):
+        app.run()
+    return int(app.return_code or 0)
+
+
+def log_path_for(location: str) -> str:
+    """The log beside the database (or replica) file."""
+    return os.path.join(os.path.dirname(os.path.abspath(location)) or ".", "jetpack-tui.log")
