@@ -253,7 +253,10 @@ class Memories:
         sql = f"{MEMORY_SELECT}{where} ORDER BY {column} {direction}, m.rowid {direction}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
-            params += [int(limit), int(offset)]
+            try:
+                params += [int(limit), int(offset)]
+            except (TypeError, ValueError, OverflowError):  # nan, inf, "ten"
+                raise InvalidInputError(f"limit and offset must be integers, not {limit!r}, {offset!r}") from None
         return [memory_from_row(row) for row in self._engine.rows(sql, params)]
 
     def count(self, *, type=None, task_id=None, agent_id=None, embedder=None, min_importance=None,
