@@ -200,6 +200,7 @@ def test_memory_store_reads_back(layer, content, kind, importance, metadata, vec
     attempt(layer.memories.search, query, k=k)
     attempt(layer.memories.search, query, embedding=vector)
     attempt(layer.memories.list, text=query, min_importance=importance, type=kind)
+    attempt(layer.memories.list, limit=importance, offset=k)
     attempt(layer.memories.get, query)
 
 
