@@ -35,7 +35,7 @@ Params = Sequence[Any]
 
 #: How long SQLite's own busy handler waits before we take over (ms).  Kept
 #: short because it holds the GIL; the Python back-off below sleeps without it.
-NATIVE_BUSY_TIMEOUT_MS = 100
+NATIVE_BUSY_TIMEOUT_MS = 10
 #: The binding binds ints beyond 32 bits as REAL: all exact up to 2**53.
 MAX_EXACT_INT = 2**53
 
