@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from jetpack_tui.data import create_local_data_layer
+
+# Property tests explore new examples on every local run (that is how they find
+# bugs); on CI they replay a fixed sequence, so a red CI is never a dice roll.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture
