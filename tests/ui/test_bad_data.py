@@ -1,10 +1,8 @@
 """Rows written by other clients with bad values are shown literally, flagged,
-and never crash the board (written here with the stdlib driver, as a foreign
-client would)."""
+and never crash the board (written by another process with the stdlib driver,
+as a foreign client would)."""
 
 from __future__ import annotations
-
-import sqlite3
 
 import pytest
 
@@ -19,29 +17,26 @@ pytestmark = pytest.mark.anyio
 HUGE = "H" * 300_000
 
 
-def write_bad_rows(path: str) -> None:
-    db = sqlite3.connect(path)
+def write_bad_rows(foreign_sql, path: str) -> None:
     rows = [
         ("X-json", "Broken skills", "pending", "medium", "{not json", "[]", "2026-01-01 00:00:00"),
         ("X-status", "Odd status", "zombie", "urgent", "[]", "[]", "yesterday-ish"),
         ("X-huge", HUGE, "pending", "low", "[]", "[]", "1767225600000"),
         ("X-markup", "[bold red]pwn[/] \x1b]0;title\x07 \x00nul", "pending", "low", "[]", "[]", None),
     ]
-    db.executemany("INSERT INTO tasks(id, title, status, priority, required_skills, dependencies, created_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    db.commit()
-    db.close()
+    foreign_sql([("INSERT INTO tasks(id, title, status, priority, required_skills, dependencies, created_at)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?)", row) for row in rows], path=path)
 
 
 def cell_text(table: TaskTable, task_id: str, column: str) -> str:
     return table.get_cell(task_id, column).plain
 
 
-async def test_bad_rows_are_flagged_and_literal(make_app, fixture_path):
+async def test_bad_rows_are_flagged_and_literal(make_app, fixture_path, foreign_sql):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
-        write_bad_rows(fixture_path)
+        write_bad_rows(foreign_sql, fixture_path)
         table = app.dashboard.query_one(TaskTable)
         await wait_for(pilot, lambda: {"X-json", "X-status", "X-huge", "X-markup"} <= set(table.tasks),
                        what="foreign rows")

@@ -152,22 +152,16 @@ async def test_status_line_warns_when_sync_fails_and_keeps_the_data(make_app):
         await wait_for(pilot, lambda: "LIVE" in status_text(app), what="recovered")
 
 
-async def test_a_broken_database_turns_the_status_line_into_a_warning(make_app, fixture_path):
-    import sqlite3
-
+async def test_a_broken_database_turns_the_status_line_into_a_warning(make_app, fixture_path, foreign_sql):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
         table = app.dashboard.query_one(TaskTable)
-        other = sqlite3.connect(fixture_path)
-        other.execute("ALTER TABLE tasks RENAME TO tasks_gone")
-        other.commit()
+        foreign_sql([("ALTER TABLE tasks RENAME TO tasks_gone", ())], path=fixture_path)
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "STALE" in status_text(app), what="warning")
         assert "tasks" in status_text(app) and table.row_count == 9
-        other.execute("ALTER TABLE tasks_gone RENAME TO tasks")
-        other.commit()
-        other.close()
+        foreign_sql([("ALTER TABLE tasks_gone RENAME TO tasks", ())], path=fixture_path)
         await wait_for(pilot, lambda: "LIVE" in status_text(app), what="recovered by itself")
 
 
