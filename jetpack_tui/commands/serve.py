@@ -52,7 +52,9 @@ def add_parser(subparsers: Any) -> None:
 def dashboard_command(args: argparse.Namespace) -> str:
     """The shell command textual-serve runs for each browser session."""
     argv = [sys.executable, "-m", "jetpack_tui"]
-    for option in ("theme", "operator", "turso_url"):
+    # A Turso URL reaches the sessions through the environment (see run):
+    # never on a command line that ps and the server's banner show.
+    for option in ("theme", "operator"):
         value = getattr(args, option, None)
         if value:
             argv += [f"--{option.replace('_', '-')}", str(value)]
@@ -179,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
         Server = server_class()
     except ImportError:
         return fail("textual-serve is not installed (pip install 'jetpack-tui[serve]')")
+    if getattr(args, "turso_url", None):
+        os.environ["TURSO_DATABASE_URL"] = args.turso_url  # inherited by every session
     if not _is_loopback(args.host):
         print(f"jetpack-tui serve: warning: listening on {args.host}: anyone who can reach this port "
               "can act as the operator", file=sys.stderr)

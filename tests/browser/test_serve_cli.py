@@ -42,6 +42,14 @@ def test_each_session_runs_the_dashboard_on_the_absolute_database_path(tmp_path,
     assert "--read-only" in argv and argv[argv.index("--theme") + 1] == "nord"
 
 
+def test_a_turso_url_is_never_on_the_command_line(monkeypatch):
+    monkeypatch.delenv("TURSO_DATABASE_URL", raising=False)
+    url = "libsql://db.example.invalid?authToken=secret-token"
+    command = dashboard_command(_args("--turso-url", url, "serve"))
+    assert "secret-token" not in command and "example.invalid" not in command
+    assert "--db" not in command  # Turso mode: the session opens the replica the settings name
+
+
 def test_demo_sessions_each_run_their_own_swarm():
     argv = shlex.split(dashboard_command(_args("serve", "--demo")))
     assert argv == [sys.executable, "-m", "jetpack_tui", "demo"]
