@@ -26,6 +26,7 @@ from ..base import FetchRequest, Pane
 from ..kit.actions import refuse_read_only, run_write
 from ..kit.compose import ComposeScreen, deliver
 from ..kit.jump import PendingJump
+from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
 from . import actions
 from .columns import AgentTable, render_row
@@ -74,6 +75,7 @@ class AgentsPane(Pane):
     def fetch(self, dl: Any, request: FetchRequest) -> Iterable[AgentsLoaded]:
         return fetch_agents(dl, request)
 
+    @while_running
     def tick(self, now: float) -> None:
         self.now = now
         self._show(now)
@@ -109,6 +111,7 @@ class AgentsPane(Pane):
         return self.query_one(AgentTable)
 
     # -- data in -----------------------------------------------------------------
+    @while_running
     def on_agents_loaded(self, message: AgentsLoaded) -> None:
         message.stop()
         if not self.current(message):

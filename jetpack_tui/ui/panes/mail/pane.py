@@ -25,6 +25,7 @@ from ..base import FetchRequest, Pane
 from ..kit.actions import refuse_read_only, run_write
 from ..kit.compose import BROADCAST, ComposeScreen, deliver
 from ..kit.jump import PendingJump
+from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
 from .data import MailView, ThreadLoaded, ThreadsLoaded, fetch_mail, reply_target
 from .thread_view import ThreadView
@@ -78,6 +79,7 @@ class MailPane(Pane):
     def fetch(self, dl: Any, request: FetchRequest) -> Iterable[Any]:
         return fetch_mail(dl, request)
 
+    @while_running
     def tick(self, now: float) -> None:
         self.now = now
         self.table.retick(now)
@@ -117,6 +119,7 @@ class MailPane(Pane):
         return self.query_one(ThreadView)
 
     # -- data in -----------------------------------------------------------------
+    @while_running
     def on_threads_loaded(self, message: ThreadsLoaded) -> None:
         message.stop()
         if not self.current(message):
@@ -142,6 +145,7 @@ class MailPane(Pane):
             self.thread_view.clear_thread("No thread selected.")
         self.mark_loaded()
 
+    @while_running
     def on_thread_loaded(self, message: ThreadLoaded) -> None:
         message.stop()
         if not self.current(message) or message.thread_id != self.table.selected_id:

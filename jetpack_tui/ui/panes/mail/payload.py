@@ -33,8 +33,10 @@ def payload_lines(message: Any) -> tuple[list[str], bool]:
     return pretty(message.payload)[:BLOCK_LIMIT].splitlines(), False
 
 
-def render_payload(message: Any, *, unfolded: bool, flag_style: str = "bold") -> Text:
-    lines, broken = payload_lines(message)
+def render_payload(message: Any, *, unfolded: bool, flag_style: str = "bold",
+                   lines: tuple[list[str], bool] | None = None) -> Text:
+    """``lines`` is :func:`payload_lines` of the message when the caller keeps it."""
+    lines, broken = lines if lines is not None else payload_lines(message)
     out = Text()
     if broken:
         out.append(FLAG + "payload is not valid JSON — shown raw\n", style=flag_style)

@@ -14,10 +14,11 @@ from textual.widgets import ListItem, ListView, Static
 
 from ...safe_text import clean, shorten
 from ...timefmt import ago
-from .payload import render_payload
+from .payload import payload_lines, render_payload
 
 
-def render_message(message: Any, now: float, *, unfolded: bool, style: Callable[[str], str]) -> Text:
+def render_message(message: Any, now: float, *, unfolded: bool, style: Callable[[str], str],
+                   lines: tuple[list[str], bool] | None = None) -> Text:
     out = Text()
     when = ago(message.sent_at, now)
     out.append(f"{when + ' ago' if when else clean(message.raw.get('timestamp', '?'))}  ", style="dim")
@@ -37,7 +38,7 @@ def render_message(message: Any, now: float, *, unfolded: bool, style: Callable[
     problems = [p for p in message.problems if not p.startswith("payload")]
     if problems:
         out.append("⚑ " + "; ".join(clean(p) for p in problems) + "\n", style=style("bad"))
-    out.append_text(render_payload(message, unfolded=unfolded, flag_style=style("bad")))
+    out.append_text(render_payload(message, unfolded=unfolded, flag_style=style("bad"), lines=lines))
     return out
 
 
@@ -60,6 +61,7 @@ class ThreadView(Vertical):
         self._rendered: dict[str, str] = {}
         self._items: dict[str, MessageItem] = {}
         self._order: list[str] = []
+        self._payloads: dict[str, tuple[list[str], bool]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a thread.", style="italic"), id="mail-thread-title")
@@ -75,7 +77,11 @@ class ThreadView(Vertical):
         return self.messages.get(child.message_id) if isinstance(child, MessageItem) else None
 
     def _content(self, message: Any, now: float) -> Text:
-        return render_message(message, now, unfolded=message.id in self.unfolded, style=self._style)
+        # Payloads never change once sent: pretty-print each one once.
+        lines = self._payloads.get(message.id)
+        if lines is None:
+            lines = self._payloads[message.id] = payload_lines(message)
+        return render_message(message, now, unfolded=message.id in self.unfolded, style=self._style, lines=lines)
 
     def show(self, thread_id: str, messages: list[Any], hidden: int, now: float, note: str = "") -> None:
         listing = self.list
@@ -90,6 +96,7 @@ class ThreadView(Vertical):
             self._order = []
             if thread_id != self.thread_id:
                 self.unfolded.clear()
+                self._payloads.clear()
             self.thread_id = thread_id
         else:
             keep = None

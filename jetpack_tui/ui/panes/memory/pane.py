@@ -25,6 +25,7 @@ from jetpack_tui.data.memory_models import MEMORY_TYPES
 from ...safe_text import clean, shorten
 from ...widgets.detail_drawer import DetailDrawer
 from ..base import FetchRequest, Pane
+from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
 from .data import IMPORTANCE_STEPS, MemoryResults, MemoryView, fetch_memory
 from .detail import render_memory
@@ -104,6 +105,7 @@ class MemoryPane(Pane):
         return self.query_one(ResultTable)
 
     # -- data in -----------------------------------------------------------------
+    @while_running
     def on_memory_results(self, message: MemoryResults) -> None:
         message.stop()
         if not self.current(message):

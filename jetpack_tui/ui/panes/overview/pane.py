@@ -23,6 +23,7 @@ from textual.widgets import Static
 
 from ...safe_text import clean
 from ..base import FetchRequest, Pane
+from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
 from .data import HOURS, THROTTLE, OverviewData, OverviewView, Throttle, fetch_overview
 from .figures import Figure, figures, hourly, hourly_chart, sync_text
@@ -66,7 +67,7 @@ class OverviewPane(Pane):
     PANE_ID = "overview"
     TITLE = "Overview"
     KEY = "1"
-    TABLES = frozenset({"tasks", "agents", "messages", "file_reservations", "memories", "leases"})
+    TABLES = frozenset({"tasks", "agents", "messages", "file_reservations", "leases"})
 
     BINDINGS = [
         Binding("j,down", "move(1)", "Next figure", show=False, id="overview.next"),
@@ -102,6 +103,7 @@ class OverviewPane(Pane):
     def fetch(self, dl: Any, request: FetchRequest) -> Iterable[OverviewData]:
         return fetch_overview(dl, request, self._throttle)
 
+    @while_running
     def tick(self, now: float) -> None:
         self.now = now
         self._render_figures()
@@ -127,6 +129,7 @@ class OverviewPane(Pane):
         (first or self).focus()
 
     # -- data in -----------------------------------------------------------------
+    @while_running
     def on_overview_data(self, message: OverviewData) -> None:
         message.stop()
         if not self.current(message):

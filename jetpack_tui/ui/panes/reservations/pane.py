@@ -25,6 +25,7 @@ from ...widgets.confirm import ConfirmScreen
 from ...widgets.detail_drawer import DetailDrawer
 from ..base import FetchRequest, Pane
 from ..kit.actions import refuse_read_only, run_write
+from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
 from . import actions
 from .columns import ReservationRow, ReservationTable, render_row
@@ -78,9 +79,10 @@ class ReservationsPane(Pane):
     def fetch(self, dl: Any, request: FetchRequest) -> Iterable[ReservationsLoaded]:
         return fetch_reservations(dl, request)
 
+    @while_running
     def tick(self, now: float) -> None:
         self.now = now
-        self.table.retick(now)
+        self._show()  # ages, countdowns and holders' liveness move with time
 
     def selected_key(self) -> str | None:
         return self.table.selected_id
@@ -106,6 +108,7 @@ class ReservationsPane(Pane):
         return self.query_one(ReservationTable)
 
     # -- data in -----------------------------------------------------------------
+    @while_running
     def on_reservations_loaded(self, message: ReservationsLoaded) -> None:
         message.stop()
         if not self.current(message):
@@ -211,8 +214,7 @@ class ReservationsPane(Pane):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                run_write(self, "release", seen.id, seen, lambda: actions.release(dl, seen),
-                          done=lambda r: f"released {r.file_path} ({r.id})")
+                run_write(self, "release", seen.id, seen, lambda: actions.release(dl, seen))
 
         self.app.push_screen(ConfirmScreen("Release this reservation?", Text(self._describe(row)), yes="Release"),
                              confirmed)
@@ -227,8 +229,8 @@ class ReservationsPane(Pane):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                run_write(self, "force-release", seen.id, seen, lambda: actions.force_release(dl, operator, seen, reason),
-                          done=lambda r: f"force-released {r.file_path}; {r.agent_id} was told by mail")
+                run_write(self, "force-release", seen.id, seen,
+                          lambda: actions.force_release(dl, operator, seen, reason))
 
         self.app.push_screen(ConfirmScreen("Force-release this reservation?", body, yes="Force-release", danger=True),
                              confirmed)
