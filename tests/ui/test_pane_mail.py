@@ -159,3 +159,20 @@ async def test_palette_jump_opens_a_thread_hidden_by_a_filter(swarm):
         assert pane.jump_to("msg-0005")
         await wait_for(pilot, lambda: view.thread_id == "msg-0005" and view.messages, what="thread opened")
         assert pane.view.type == "" and table.selected_id == "msg-0005"
+
+
+async def test_compose_refuses_incomplete_drafts_and_escape_cancels(swarm):
+    async with swarm.app("mail").run_test(size=SIZE) as pilot:
+        await open_mail(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ComposeScreen), what="compose")
+        compose = pilot.app.screen
+        await pilot.press("ctrl+s")
+        assert pilot.app.screen is compose  # nobody to send to: stays open, says why
+        assert "say who to send to" in screen_text(pilot.app)
+        await pilot.press(*"ada", "tab", "tab")  # to: ada; past the type; into the body
+        await pilot.press("ctrl+s")
+        assert pilot.app.screen is compose and "the message is empty" in screen_text(pilot.app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: pilot.app.screen is pilot.app.dashboard, what="cancelled")
+    assert swarm.dl.messages.count() == 3
