@@ -11,7 +11,7 @@ from jetpack_tui.ui.panes.kit.compose import ComposeScreen
 from jetpack_tui.ui.widgets.confirm import ConfirmScreen
 from jetpack_tui.ui.widgets.conflict import ConflictScreen
 
-from .panes_fixtures import OPERATOR, SIZE, T0, settle, swarm, wait_for  # noqa: F401
+from .panes_fixtures import OPERATOR, SIZE, settle, swarm, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jetpack_tui.ui.actions import ActionFailed, ActionSucceeded
+from jetpack_tui.ui.actions import ActionFailed
 from jetpack_tui.ui.panes.kit.compose import ComposeScreen
 from jetpack_tui.ui.panes.mail.thread_view import ThreadView
 from jetpack_tui.ui.panes.mail.threads import ThreadTable

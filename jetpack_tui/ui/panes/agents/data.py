@@ -30,7 +30,6 @@ class AgentsView:
     liveness: str = "all"
     text: str = ""
     selected: str | None = None
-    thresholds: Liveness = field(default_factory=Liveness)
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,7 @@ class AgentsPane(Pane):
 
     # -- contract --------------------------------------------------------------
     def view_state(self) -> AgentsView:
-        return replace(self.view, selected=self.table.selected_id,
-                       thresholds=self.jetpack.settings.liveness)
+        return replace(self.view, selected=self.table.selected_id)
 
     def fetch(self, dl: Any, request: FetchRequest) -> Iterable[AgentsLoaded]:
         return fetch_agents(dl, request)
