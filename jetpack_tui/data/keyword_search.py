@@ -11,7 +11,10 @@ Words found in more than a fifth of all memories ("the", "note") are left
 out of the query (the rarest word is always kept): BM25 gives them almost no
 weight, yet FTS5 must score every memory they match (a word in all 100k rows
 made a query ~60x slower).  ``memories_fts_vocab`` says how common each
-word is, so query tokens mimic FTS5's ``unicode61`` tokenizer.
+word is.  FTS5 gets the words as typed and folds them with its own
+``unicode61`` tokenizer, exactly as it folded the stored text (our Python
+fold differs: NFKD splits Hangul syllables into jamo and strips й, ё, Greek
+tonos and ß, which unicode61 keeps, so such words never matched).
 
 Turso's engine has no FTS5 (the ``memories_fts`` table of migration 3 does
 not exist there); :class:`KeywordSearch` notices once, at open, and then
@@ -82,6 +85,16 @@ def tokens(text: str | None) -> list[str]:
     return list(dict.fromkeys(found))[:MAX_TOKENS]
 
 
+def typed_words(text: str | None) -> list[str]:
+    """Words of user text as typed (for FTS5, which folds them itself), one per folded form, bounded."""
+    if not text:
+        return []
+    found: dict[str, str] = {}
+    for word in _WORD.findall(_UNSENDABLE.sub(" ", str(text))):
+        found.setdefault(_fold(word), word[:MAX_TOKEN_CHARS])
+    return list(found.values())[:MAX_TOKENS]
+
+
 def fts_query(words: Sequence[str]) -> str:
     """A safe FTS5 query: every token quoted, OR-ed (``""`` escapes a quote)."""
     return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
@@ -119,7 +132,8 @@ class KeywordSearch:
             return []
         where, params = filter_sql(types, min_importance)
         if self.has_fts:
-            return self._engine.read(lambda tx: self._fts(tx, words, limit, where, params))
+            typed = typed_words(text)
+            return self._engine.read(lambda tx: self._fts(tx, typed, limit, where, params))
         return self._engine.read(lambda tx: self._scan(tx, words, limit, where, params))
 
     def _useful(self, tx: Tx, words: list[str]) -> list[str]:
@@ -127,9 +141,10 @@ class KeywordSearch:
         total = int(tx.value("SELECT max(rowid) FROM memories") or 0)  # ~count, O(log n)
         if not self._has_vocab or total < PRUNE_FROM:
             return words
+        folded = {w: _fold(w) for w in words}  # ~ the vocabulary's terms (a miss keeps the word)
         counts = dict(tx.rows("SELECT term, doc FROM memories_fts_vocab WHERE term IN"
-                              " (SELECT value FROM json_each(?))", (json.dumps(words),)))
-        return uncommon(words, counts, total)
+                              " (SELECT value FROM json_each(?))", (json.dumps(list(folded.values())),)))
+        return uncommon(words, {w: counts.get(f, 0) for w, f in folded.items()}, total)
 
     def _fts(self, tx: Tx, words: list[str], limit: int, where: str, params: list) -> list[tuple[int, float]]:
         join = " JOIN memories m ON m.rowid = memories_fts.rowid" if where else ""
