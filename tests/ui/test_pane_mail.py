@@ -100,6 +100,15 @@ async def test_broadcast_reaches_every_agent(swarm):
     assert sent.recipients == 4 and sent.payload == {"text": "pause all work"}
 
 
+async def test_ack_from_the_thread_list_picks_the_message_awaiting_the_operator(swarm):
+    async with swarm.app("mail").run_test(size=SIZE) as pilot:
+        _, view = await open_mail(pilot, "msg-0005")
+        await pilot.press("A")  # focus is on the thread list
+        await wait_for(pilot, lambda: "acked 1/1" in items_text(view)[0], what="acked shown")
+    assert swarm.dl.messages.deliveries("msg-0005")[0].acked
+    assert not swarm.dl.messages.deliveries("msg-0006")[0].acked
+
+
 async def test_ack_as_operator_and_refusal_when_not_a_recipient(swarm):
     seen: list = []
     async with swarm.app("mail").run_test(size=SIZE, message_hook=seen.append) as pilot:

@@ -212,12 +212,19 @@ class MailPane(Pane):
 
         self.app.push_screen(ComposeScreen(title, agents=self._agents(), **kwargs), send)
 
-    def _focused_message(self) -> Any | None:
+    def _focused_message(self, *, ack: bool = False) -> Any | None:
+        """The highlighted message when the operator is in the thread; from
+        the thread list: the first message awaiting the operator's ack (for
+        ``ack``) or the newest one (for a reply)."""
         view = self.thread_view
-        message = view.highlighted
-        if message is None and view.messages:
-            message = list(view.messages.values())[-1]
-        return message
+        messages = list(view.messages.values())
+        if self.screen.focused is view.list and view.highlighted is not None:
+            return view.highlighted
+        if ack:
+            operator = self.jetpack.operator
+            waiting = [m for m in messages if m.to_agent == operator and m.acked_count < m.recipients]
+            return waiting[0] if waiting else view.highlighted
+        return messages[-1] if messages else None
 
     def action_reply(self) -> None:
         if refuse_read_only(self.app, "reply"):
@@ -243,7 +250,7 @@ class MailPane(Pane):
     def action_ack(self) -> None:
         if refuse_read_only(self.app, "ack"):
             return
-        message = self._focused_message()
+        message = self._focused_message(ack=True)
         if message is None:
             self.app.notify("ack: open a thread and highlight a message", severity="warning")
             return
