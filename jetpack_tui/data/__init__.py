@@ -17,11 +17,14 @@ from .errors import (
     StorageBusyError,
     StorageError,
 )
+from .embedders import Embedder, EmbedderError, HashEmbedder, OpenAIEmbedder, embedder_from_env
 from .local import DEFAULT_PATH, LocalDataLayer, create_local_data_layer
 from .mail_models import Delivery, Message, Thread
+from .memory_models import Memory, MemoryHit
 from .models import Agent, Blockers, Lease, Liveness, Task, TaskEvent
 from .protocol import DataLayer
 from .reservation_models import Reservation, ReservationConflict, ReservationConflictError, ReservationResult
+from .task_context import TaskContext
 
 
 
@@ -34,6 +37,8 @@ def create_turso_data_layer(*args, **kwargs):
 
 
 __all__ = [
+    "Embedder", "EmbedderError", "HashEmbedder", "OpenAIEmbedder", "embedder_from_env", "Memory", "MemoryHit",
+    "TaskContext",
     "Agent", "Blockers", "ChangeSet", "Delivery", "Message", "Thread", "Reservation", "ReservationConflict",
     "ReservationConflictError", "ReservationResult", "ClosedError", "ConflictError", "DataLayer", "DEFAULT_PATH",
     "InvalidInputError", "JetpackError", "Lease", "Liveness", "LocalDataLayer", "NotFoundError",
