@@ -7,6 +7,7 @@ Every cell is a :class:`rich.text.Text` made by :mod:`jetpack_tui.ui.safe_text`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -51,9 +52,18 @@ class IdText(Text):
 
 _STATE_STYLE = {
     "ready": "bold", "blocked": "dim", "claimed": "italic", "in_progress": "bold italic",
-    "failed": "bold reverse", "cancelled": "dim strike", "completed": "dim",
+    "failed": "bold", "cancelled": "dim strike", "completed": "dim",
 }
-_PRIORITY_STYLE = {"critical": "bold reverse", "high": "bold", "low": "dim"}
+_PRIORITY_STYLE = {"critical": "bold", "high": "bold", "low": "dim"}
+#: Cells that also get a theme colour (kit.palette meanings), never reverse
+#: video: a reversed cell on the selected row reads as a second cursor.
+_STATE_MEANING = {"failed": "bad", "ready": "ok"}
+_PRIORITY_MEANING = {"critical": "bad", "high": "warn"}
+
+
+def _styled(base: str, meaning: str | None, palette: Callable[[str], str] | None) -> str:
+    colour = palette(meaning) if palette is not None and meaning else ""
+    return " ".join(part for part in (base, colour) if part)
 
 
 def _list_cell(task: Task, name: str) -> Text:
@@ -70,8 +80,8 @@ def id_cell(task: Task) -> IdText:
     return text
 
 
-def row_cells(task: Task, now: float) -> tuple[Text, ...]:
-    """The cells of one task, in :data:`COLUMNS` order."""
+def row_cells(task: Task, now: float, palette: Callable[[str], str] | None = None) -> tuple[Text, ...]:
+    """The cells of one task, in :data:`COLUMNS` order (``palette``: theme colours)."""
     created = task.raw.get("created_at")
     age = cell(created, limit=20, style="italic") if created is not None else cell(ago(task.created_at, now))
     lease = cell(left(task.lease_expires_at, now)) if task.owned else cell("")
@@ -79,8 +89,9 @@ def row_cells(task: Task, now: float) -> tuple[Text, ...]:
     return (
         id_cell(task),
         cell(task.title),
-        cell(state, style=_STATE_STYLE.get(state, "bold underline")),
-        cell(task.priority, style=_PRIORITY_STYLE.get(task.priority, "")),
+        cell(state, style=_styled(_STATE_STYLE.get(state, "bold underline"), _STATE_MEANING.get(state), palette)),
+        cell(task.priority, style=_styled(_PRIORITY_STYLE.get(task.priority, ""),
+                                          _PRIORITY_MEANING.get(task.priority), palette)),
         cell(task.claimed_by or ""),
         _list_cell(task, "required_skills"),
         _list_cell(task, "dependencies"),

@@ -17,6 +17,7 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from jetpack_tui.data.models import Task
 
+from ..kit.palette import Palette
 from .columns import COLUMN_KEYS, COLUMNS, TIME_COLUMNS, IdText, row_cells
 
 
@@ -41,6 +42,11 @@ class TaskTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._cells: dict[str, tuple[str, ...]] = {}
         self.tasks: dict[str, Task] = {}
+
+    @property
+    def _palette(self) -> Palette:
+        """Theme colours for status and priority cells (looked up at render time)."""
+        return Palette(self.app)
 
     def on_mount(self) -> None:
         for column in COLUMNS:
@@ -68,7 +74,7 @@ class TaskTable(DataTable):
     # -- keyed updates ------------------------------------------------------------
     def upsert(self, task: Task, now: float) -> bool:
         """Add or update one row; True when a row was added."""
-        cells = row_cells(task, now)
+        cells = row_cells(task, now, self._palette)
         plain = tuple(c.plain for c in cells)
         self.tasks[task.id] = task
         previous = self._cells.get(task.id)
@@ -118,7 +124,7 @@ class TaskTable(DataTable):
         """Re-render the cells that change with time (age, lease left)."""
         columns = [COLUMN_KEYS.index(k) for k in TIME_COLUMNS]
         for task_id, task in self.tasks.items():
-            cells = row_cells(task, now)
+            cells = row_cells(task, now, self._palette)
             old = self._cells[task_id]
             if all(old[i] == cells[i].plain for i in columns):
                 continue
