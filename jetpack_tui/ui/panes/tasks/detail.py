@@ -54,6 +54,14 @@ def render_detail(detail: TaskDetail, now: float) -> Text:
     if task.problems:
         out.append("⚑ flagged: ", style="bold")
         out.append("; ".join(clean(p) for p in task.problems) + "\n")
+    # What an operator asks first (why is it stuck?) comes before the field list.
+    _blockers(out, detail)
+    _heading(out, "Dependency tree")
+    for node in detail.dep_tree:
+        out.append("  " * node.depth + "└ " + _task_line(node.task, node.id) + "\n")
+    if not detail.dep_tree:
+        out.append("no dependencies\n", style="dim")
+    _heading(out, "Fields")
     for name in FIELDS:
         out.append(f"{name:>16}: ", style="bold")
         out.append_text(block(_value(task, name)))
@@ -63,18 +71,12 @@ def render_detail(detail: TaskDetail, now: float) -> Text:
         raw = task.raw.get(name)
         out.append(clean(raw) + " (unreadable)" if raw is not None else _when(getattr(task, name), now))
         out.append("\n")
-    _blockers(out, detail)
     _heading(out, "Parent and children")
     out.append("parent: " + (_task_line(detail.parent, task.parent_id or "") if task.parent_id else "—") + "\n")
     for child in detail.children:
         out.append("  child " + _task_line(child) + "\n")
     if not detail.children:
         out.append("no children\n", style="dim")
-    _heading(out, "Dependency tree")
-    for node in detail.dep_tree:
-        out.append("  " * node.depth + "└ " + _task_line(node.task, node.id) + "\n")
-    if not detail.dep_tree:
-        out.append("no dependencies\n", style="dim")
     _history(out, detail, now)
     _mail(out, detail, now)
     _reservations(out, detail, now)
