@@ -15,19 +15,13 @@ import os
 import time
 from collections.abc import Callable
 
-from .. import changes, clock
-from ..agents import Agents
-from ..changes import ChangeSet
+from .. import clock
 from ..context import StoreContext
+from ..layer_base import DataLayerBase
 from ..errors import InvalidInputError, PrimaryUnavailableError, SchemaMismatchError
-from ..leases import Leases
-from ..memories import Memories
-from ..messages import Messages
 from ..models import Liveness
-from ..reservations import Reservations
 from ..schema import latest_version
 from ..store import installed_version
-from ..tasks import Tasks
 from .engine import TursoEngine
 from .hrana import HranaClient, PrimaryUnreachable
 from .hrana_wire import base_url, normalize_url
@@ -42,48 +36,23 @@ URL_ENV = "TURSO_DATABASE_URL"
 TOKEN_ENV = "TURSO_AUTH_TOKEN"
 
 
-class TursoDataLayer:
+class TursoDataLayer(DataLayerBase):
     """All sub-interfaces over a replica; safe to use from any thread."""
 
     mode = "turso"
 
     def __init__(self, engine: TursoEngine, ctx: StoreContext, *, embedder=None) -> None:
-        self._engine = engine
+        super().__init__(engine, ctx, embedder=embedder)
         self._state = engine.state
-        self.context = ctx
-        self.tasks = Tasks(ctx)
-        self.agents = Agents(ctx)
-        self.leases = Leases(ctx)
-        self.messages = Messages(ctx)
-        self.reservations = Reservations(ctx)
-        self.memories = Memories(ctx, embedder=embedder)
         self._loop: SyncLoop | None = None
 
     @property
     def location(self) -> str:
         return f"{self._engine.where} (replica {self._engine.path})"
 
-    @property
-    def read_only(self) -> bool:
-        return self._engine.read_only
-
-    @property
-    def engine(self) -> TursoEngine:
-        return self._engine
-
-    # -- change feed (reads the replica: the primary's triggers filled it) ------
-    def changes_since(self, cursor: int | None) -> tuple[ChangeSet, int]:
-        return self._engine.read(lambda tx: changes.changes_since(tx, cursor))
-
-    def change_cursor(self) -> int:
-        return self._engine.read(changes.current_cursor)
-
     def data_version(self) -> int:
         """Grows each time a pull brought changes (pyturso has no ``PRAGMA data_version``)."""
         return self._engine.run(lambda: self._engine.data_version)
-
-    def schema_version(self) -> int:
-        return int(self._engine.value("SELECT value FROM jetpack_meta WHERE key = 'schema_version'") or 0)
 
     # -- sync ---------------------------------------------------------------------
     def sync(self) -> SyncReport:
@@ -117,17 +86,8 @@ class TursoDataLayer:
             self._loop.stop()
         self._engine.close()
 
-    @property
-    def closed(self) -> bool:
-        return self._engine.closed
-
-    def __enter__(self) -> "TursoDataLayer":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
+        # location names the host only: the token never appears.
         return f"<TursoDataLayer {self.location}{' read-only' if self.read_only else ''}>"
 
 
