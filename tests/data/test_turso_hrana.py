@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from jetpack_tui.data import turso_server
-from jetpack_tui.data.turso_hrana import HranaClient, HranaError, PrimaryUnreachable
-from jetpack_tui.data.turso_server import find_tursodb, run_sync_server
+from jetpack_tui.data.turso import server as turso_server
+from jetpack_tui.data.turso.hrana import HranaClient, HranaError, PrimaryUnreachable
+from jetpack_tui.data.turso.server import find_tursodb, run_sync_server
 
 TOKEN = "tok-S3CR3T-0123456789abcdef"
 
