@@ -9,19 +9,36 @@ transaction: nothing is left orphaned.  Its mail is kept.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import clock
 from .context import StoreContext
 from .engine import Tx
-from .errors import InvalidInputError, NotFoundError
+from .errors import ConflictError, InvalidInputError, NotFoundError
 from .jsonvalues import as_text, dump_string_list, read_list
+from .mail_rows import notify_agents
 from .models import Agent, Task
 from .task_rows import RETURNING, task_from_row
 
 AGENT_COLUMNS = ("id", "name", "status", "skills", "session_id", "last_heartbeat", "heartbeat_at",
                  "current_task", "registered_at", "version")
 AGENT_SELECT = "SELECT " + ", ".join(AGENT_COLUMNS) + " FROM agents"
+_OWNED = "('claimed', 'in_progress')"
+
+
+@dataclass
+class ReleaseReport:
+    """What :meth:`Agents.release_all` gave back, all in one transaction."""
+
+    agent_id: str
+    tasks: list[Task] = field(default_factory=list)
+    reservations: int = 0
+    leases: int = 0
+
+    def describe(self) -> str:
+        return (f"{self.agent_id}: released {len(self.tasks)} task(s), {self.reservations} reservation(s), "
+                f"{self.leases} lease(s)")
 
 
 class Agents:
@@ -143,26 +160,74 @@ class Agents:
         owners = self.get_many(t.claimed_by for t in tasks if t.claimed_by)
         return [t for t in tasks if t.claimed_by not in owners or owners[t.claimed_by].liveness == "dead"]
 
-    def deregister(self, id: str, *, by: str | None = None) -> list[Task]:
+    def _guard(self, tx: Tx, id: str, seen_heartbeat: float | None, seen_version: int | None) -> Agent:
+        """The agent now; :class:`ConflictError` (with it) when it heartbeated
+        after ``seen_heartbeat`` or re-registered (version moved) since the
+        operator looked.  Runs inside the write, so check and act are one step."""
+        row = tx.row(AGENT_SELECT + " WHERE id = ?", (id,))
+        if row is None:
+            raise NotFoundError(f"no agent {id!r}")
+        current = self._decode(row)
+        if seen_version is not None and current.version != seen_version:
+            raise ConflictError(f"agent {id} registered again since you saw it "
+                                f"(version {seen_version} → {current.version})", current)
+        beat = current.last_heartbeat
+        if seen_heartbeat is not None and beat is not None and beat > seen_heartbeat:
+            raise ConflictError(f"agent {id} heartbeated since you saw it", current)
+        return current
+
+    @staticmethod
+    def _free(tx: Tx, id: str, by: str, action: str, moment: float, *,
+              uncount: bool) -> tuple[list[Task], int, int]:
+        """Give back everything ``id`` holds: owned tasks (``uncount``: the
+        attempt is not counted, as in an operator release), active
+        reservations, live leases.  Returns (tasks, reservations, leases)."""
+        rows = tx.rows(
+            "UPDATE tasks SET status = 'pending', claimed_by = NULL, lease_expires_at = NULL,"
+            " attempts = CASE WHEN ? THEN max(attempts - 1, 0) ELSE attempts END,"
+            " version = version + 1, updated_at = ?, last_actor = ?,"
+            f" last_action = ? WHERE claimed_by = ? AND status IN {_OWNED} " + RETURNING,
+            (1 if uncount else 0, moment, by, action, id),
+        )
+        reservations = tx.execute(
+            "UPDATE file_reservations SET status = 'released', released_at = ? WHERE agent_id = ? AND status = 'active'",
+            (moment, id),
+        )
+        leases = tx.execute("UPDATE leases SET agent_id = NULL, released_at = ? WHERE agent_id = ?"
+                            " AND released_at IS NULL", (moment, id))
+        return [task_from_row(r) for r in rows], reservations, leases
+
+    def release_all(self, id: str, *, by: str, seen_heartbeat: float | None = None,
+                    seen_version: int | None = None) -> ReleaseReport:
+        """Return everything a (dead) agent holds to the pool and tell it so,
+        in ONE transaction; refused with :class:`ConflictError` when the agent
+        heartbeated or re-registered since the operator saw it."""
+        if not isinstance(by, str) or not by.strip():
+            raise InvalidInputError("release_all needs the operator's identity (by=...)")
+
+        def write(tx: Tx) -> ReleaseReport:
+            self._guard(tx, id, seen_heartbeat, seen_version)
+            moment = clock.now()
+            tasks, reservations, leases = self._free(tx, id, by, "release_all", moment, uncount=True)
+            report = ReleaseReport(id, tasks, reservations, leases)
+            notify_agents(tx, [id], "operator.release_all",
+                          {"by": by, "tasks": [t.id for t in tasks], "reservations": reservations,
+                           "leases": leases}, by=by)
+            return report
+
+        return self._engine.write(write)
+
+    def deregister(self, id: str, *, by: str | None = None, seen_heartbeat: float | None = None,
+                   seen_version: int | None = None) -> list[Task]:
         """Remove an agent; its tasks go back to the queue, its leases and
-        reservations are released, its mail stays.  Returns the released tasks."""
+        reservations are released, its mail stays.  Returns the released tasks.
+        ``seen_heartbeat``/``seen_version`` refuse it (ConflictError) when the
+        agent changed since the operator saw it, as in :meth:`release_all`."""
 
         def write(tx: Tx) -> list[Task]:
-            if tx.value("SELECT 1 FROM agents WHERE id = ?", (id,)) is None:
-                raise NotFoundError(f"no agent {id!r}")
-            moment = clock.now()
-            rows = tx.rows(
-                "UPDATE tasks SET status = 'pending', claimed_by = NULL, lease_expires_at = NULL,"
-                " version = version + 1, updated_at = ?, last_actor = ?, last_action = 'deregister'"
-                " WHERE claimed_by = ? AND status IN ('claimed', 'in_progress') " + RETURNING,
-                (moment, by or id, id),
-            )
-            tx.execute("UPDATE leases SET agent_id = NULL, released_at = ? WHERE agent_id = ?", (moment, id))
-            tx.execute(
-                "UPDATE file_reservations SET status = 'released', released_at = ? WHERE agent_id = ? AND status = 'active'",
-                (moment, id),
-            )
+            self._guard(tx, id, seen_heartbeat, seen_version)
+            tasks, _, _ = self._free(tx, id, by or id, "deregister", clock.now(), uncount=False)
             tx.execute("DELETE FROM agents WHERE id = ?", (id,))
-            return [task_from_row(r) for r in rows]
+            return tasks
 
         return self._engine.write(write)

@@ -83,11 +83,11 @@ async def test_release_all_of_a_dead_agent(swarm):
         await wait_for(pilot, lambda: any(isinstance(m, ActionSucceeded) for m in seen), what="released")
         await wait_for(pilot, lambda: cells(table, "cyd")[6:] == ["—", "—", "—"], what="row emptied")
     task = swarm.dl.tasks.get("task-parse")
-    assert task.status == "pending" and task.last_actor == OPERATOR and task.last_action == "release"
+    assert task.status == "pending" and task.last_actor == OPERATOR and task.last_action == "release_all"
     assert swarm.dl.reservations.list(agent_id="cyd") == []
     assert swarm.dl.leases.get("deploy-lock").agent_id is None
     told = [d.message.type for d in swarm.dl.messages.receive("cyd")]
-    assert "operator.release" in told
+    assert "operator.release_all" in told
 
 
 async def test_release_all_refused_when_the_agent_heartbeats_before_confirming(swarm):
@@ -101,7 +101,7 @@ async def test_release_all_refused_when_the_agent_heartbeats_before_confirming(s
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen), what="conflict shown")
         conflict = next(m for m in seen if isinstance(m, ActionConflicted))
-        assert "heartbeated since you saw it dead" in conflict.reason
+        assert "heartbeated since you saw it" in conflict.reason
         assert any(name == "last_heartbeat" for name, _, _ in pilot.app.screen.changes)
     assert swarm.dl.tasks.get("task-parse").claimed_by == "cyd"
     assert len(swarm.dl.reservations.list(agent_id="cyd")) == 1

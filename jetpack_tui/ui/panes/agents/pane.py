@@ -211,8 +211,7 @@ class AgentsPane(Pane):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                run_write(self, "release all", row.id, row.agent, lambda: actions.release_all(dl, operator, row),
-                          note=lambda report: report.describe(row.id) if report.left_alone else None)
+                run_write(self, "release all", row.id, row.agent, lambda: actions.release_all(dl, operator, row))
 
         self.app.push_screen(ConfirmScreen(f"Release everything {clean(row.id)} holds?", body,
                                            yes="Release", danger=True), confirmed)
