@@ -172,3 +172,41 @@ async def test_scroll_position_survives_live_updates(make_app, open_dl):
                        what="updates applied")
         await pilot.pause()
         assert table.selected_id == selected and table.scroll_y == scroll
+
+
+async def test_overview_figures_open_the_board_filtered(make_app):
+    app = make_app(start_pane="overview")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        overview = app.dashboard.query_one("#pane-overview")
+        await wait_for(pilot, lambda: {"tasks.failed", "tasks.ready"} <= set(overview.views), what="figures")
+        pane, table = board(app)
+        for key, quick, expected in (("tasks.failed", "failed", ["T-007"]),
+                                     ("tasks.ready", "ready", ["T-001", "T-005", "T-006"])):
+            await pilot.press("1")
+            overview.views[key].focus()
+            await pilot.press("enter")
+            assert app.dashboard.active_pane_id == "tasks"
+            await wait_for(pilot, lambda: pane.query_state.quick == quick and not app.refresher.busy
+                           and sorted(shown_ids(table)) == expected, what=f"{quick} rows")
+            assert quick in str(pane.query_one("#tasks-header").render())
+            assert table.has_focus
+        # A text filter left on the board does not hide rows the figure counted.
+        pane.apply_filter(text="parser")
+        await wait_for(pilot, lambda: shown_ids(table) == ["T-004"], what="text filter")
+        assert pane.apply_filter(quick="failed")
+        await wait_for(pilot, lambda: shown_ids(table) == ["T-007"], what="failed again")
+
+
+async def test_apply_filter_refuses_what_it_does_not_know(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        pane, _ = board(app)
+        before = pane.query_state
+        assert not pane.apply_filter(quick="sleeping")
+        assert not pane.apply_filter(order_by="colour")
+        assert not pane.apply_filter(liveness="dead")
+        assert pane.query_state == before
+        assert pane.apply_filter(quick="all", show_completed=True, order_by="id", descending=True)
+        assert pane.query_state.order_by == "id" and pane.query_state.descending and pane.query_state.show_completed

@@ -118,6 +118,18 @@ class Pane(Vertical):
         """Focus the pane's main widget when it is shown."""
         self.focus()
 
+    def apply_filter(self, **filters: Any) -> bool:
+        """Set the pane's view from keyword filters and reload (UI thread).
+
+        Other panes call it to explain a figure: the Overview's "failed"
+        figure shows the Tasks pane with ``apply_filter(quick="failed")``.
+        Each pane accepts its own names (see its override); return ``True``
+        when the view was set, ``False`` when the pane has no filters or
+        does not know a name/value, so the caller can tell the operator
+        instead of showing the wrong rows.
+        """
+        return False
+
     # -- helpers for subclasses ---------------------------------------------
     @property
     def jetpack(self) -> "JetpackApp":

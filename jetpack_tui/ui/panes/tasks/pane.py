@@ -119,6 +119,28 @@ class TasksPane(Pane):
             self._set_query(TaskQuery(quick="all", show_completed=True, text=key))
         return True
 
+    def apply_filter(self, quick: str | None = None, order_by: str | None = None, descending: bool | None = None,
+                     show_completed: bool | None = None, text: str | None = None, **unknown: Any) -> bool:
+        """Show the rows another pane points at (the Overview's "failed" figure).
+
+        Which rows: ``quick``/``show_completed``/``text`` not given fall back to
+        the defaults, so the board shows exactly what the figure counted;
+        ``order_by``/``descending`` not given keep the operator's sort.
+        False (view untouched) for an unknown name or value.
+        """
+        if unknown or (quick is not None and quick not in QUICK_FILTERS) or (
+                order_by is not None and order_by not in SORT_COLUMNS):
+            return False
+        base = TaskQuery()
+        self._select_after_load = None
+        self._set_query(TaskQuery(
+            quick=base.quick if quick is None else quick,
+            show_completed=base.show_completed if show_completed is None else bool(show_completed),
+            text=base.text if text is None else str(text).strip(),
+            order_by=self.query_state.order_by if order_by is None else order_by,
+            descending=self.query_state.descending if descending is None else bool(descending)))
+        return True
+
     def tick(self, now: float) -> None:
         self.table.retick(now)
         if self._count_stale and time.monotonic() - self._count_at >= COUNT_EVERY:
