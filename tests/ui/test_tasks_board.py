@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jetpack_tui.config import Settings
+from jetpack_tui.ui.panes.memory import TaskContextScreen
 from jetpack_tui.ui.panes.tasks.messages import TasksChanged, TasksPage
 from jetpack_tui.ui.panes.tasks.table import TaskTable
 
@@ -210,3 +211,19 @@ async def test_apply_filter_refuses_what_it_does_not_know(make_app):
         assert pane.query_state == before
         assert pane.apply_filter(quick="all", show_completed=True, order_by="id", descending=True)
         assert pane.query_state.order_by == "id" and pane.query_state.descending and pane.query_state.show_completed
+
+
+async def test_T_opens_the_selected_tasks_context(make_app):
+    app = make_app(read_only=True)  # reading the context is not a write
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        _, table = board(app)
+        table.select("T-002")
+        await pilot.press("T")
+        await wait_for(pilot, lambda: isinstance(app.screen, TaskContextScreen), what="context screen")
+        body = app.screen.query_one("#task-context")
+        await wait_for(pilot, lambda: "Write migrations" in str(body.render()), what="context loaded")
+        assert app.screen.task_id == "T-002"
+        assert "T-001" in str(body.render())  # its dependency
+        await pilot.press("escape")
+        assert app.screen is app.dashboard

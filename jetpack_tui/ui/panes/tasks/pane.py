@@ -26,6 +26,7 @@ from jetpack_tui.data.models import Task
 
 from ...widgets.detail_drawer import DetailDrawer
 from ..base import FetchRequest, Pane
+from ..memory import TaskContextScreen
 from .detail import render_detail
 from .fetch import fetch_tasks
 from .messages import TaskDetailLoaded, TasksChanged, TasksPage, TaskView
@@ -52,6 +53,7 @@ class TasksPane(Pane):
         Binding("right_square_bracket", "page(1)", "Next page", show=False, id="tasks.next_page"),
         Binding("left_square_bracket", "page(-1)", "Previous page", show=False, id="tasks.previous_page"),
         Binding("d", "toggle_drawer", "Detail drawer", show=False, id="tasks.drawer"),
+        Binding("T", "task_context", "Task context", show=False, id="tasks.context"),
         Binding("c", "claim", "Claim for…", id="tasks.claim"),
         Binding("a", "reassign", "Reassign to…", show=False, id="tasks.reassign"),
         Binding("x", "release", "Release", id="tasks.release"),
@@ -340,6 +342,14 @@ class TasksPane(Pane):
         self.query_one(DetailDrawer).display = self.drawer_open
         self._detail_for = None
         self._selection_moved()
+
+    def action_task_context(self) -> None:
+        """What an agent would read before starting the selected task (read-only)."""
+        task_id = self.table.selected_id
+        if task_id is None:
+            self.app.bell()
+            return
+        self.app.push_screen(TaskContextScreen(task_id))
 
     def action_claim(self) -> None:
         self.ops.claim()
