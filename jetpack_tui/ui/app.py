@@ -115,19 +115,38 @@ class JetpackApp(App):
         if self.source is not None:
             self.source.stop()
 
+    def live(self) -> bool:
+        """Is the dashboard up?  False before it mounted and while tearing down.
+
+        Timers (this tick, the feed poll, the refresh gather) and answers
+        from worker threads can land while Textual is removing widgets (after
+        ``q``); querying the panes then raised ``NoMatches``.  Everything a
+        timer or a worker drives checks this first and does nothing.
+        """
+        if not self.is_running or not self.screen_stack:
+            return False
+        dashboard = self.screen_stack[0]
+        return (isinstance(dashboard, DashboardScreen) and dashboard.is_attached
+                and dashboard.live_pane() is not None)
+
     def _tick(self) -> None:
+        if not self.live():
+            return
         self.refresher.tick()
-        now = self.clock()
-        self.dashboard.active_pane.tick(now)
+        self.dashboard.active_pane.tick(self.clock())
         self.update_status()
 
     # -- the refresh path -------------------------------------------------------------
     def on_feed_delivered(self, message: FeedDelivered) -> None:
+        if not self.live():
+            return
         self.refresher.source_ok()
         self.refresher.deliver(message.changes, message.cursor)
         self.update_status()
 
     def on_feed_poke(self, message: FeedPoke) -> None:
+        if not self.live():
+            return
         self.refresher.source_ok()
         self.refresher.poke()
         self.update_status()
@@ -135,11 +154,13 @@ class JetpackApp(App):
     def on_feed_failed(self, message: FeedFailed) -> None:
         # The watcher keeps watching (and polling) after reporting; the warning
         # stays until the source delivers again.
+        if not self.live():
+            return
         self.refresher.source_failed(message.reason)
         self.update_status()
 
     def on_refresh_done(self, message: RefreshDone) -> None:
-        if not self.screen_stack:  # shutting down
+        if not self.live():  # shutting down
             return
         self.refresher.finished(message)
         if not self._source_started and message.error is None and self.source is not None:
@@ -148,10 +169,14 @@ class JetpackApp(App):
         self.update_status()
 
     def on_agent_heartbeats(self, message: AgentHeartbeats) -> None:
+        if not self.live():
+            return
         self.heartbeats = message.beats
         self.update_status()
 
     def on_status_counts(self, message: StatusCounts) -> None:
+        if not self.live():
+            return
         self.summary = message.summary
         self.update_status()
 
@@ -191,6 +216,8 @@ class JetpackApp(App):
         self.refresher.poke()
 
     def on_action_conflicted(self, message: ActionConflicted) -> None:
+        if not self.live():
+            return
         self.push_screen(ConflictScreen(message.action, message.target, message.seen, message.current,
                                         message.reason))
         self.refresher.poke()
@@ -205,10 +232,14 @@ class JetpackApp(App):
 
     # -- app-wide actions ---------------------------------------------------------
     def action_toggle_pause(self) -> None:
+        if not self.live():
+            return
         self.refresher.set_paused(not self.refresher.paused)
         self.update_status()
 
     def action_force_refresh(self) -> None:
+        if not self.live():
+            return
         self.refresher.reload_all()
 
     def action_screenshot(self) -> None:

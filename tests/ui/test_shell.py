@@ -11,6 +11,7 @@ import pytest
 from textual.command import CommandPalette
 
 from jetpack_tui.config import Settings
+from jetpack_tui.ui.messages import FeedPoke
 from jetpack_tui.ui.panes.tasks.messages import TasksPage
 from jetpack_tui.ui.panes.tasks.table import TaskTable
 from jetpack_tui.ui.widgets.agent_picker import AgentPicker
@@ -233,3 +234,19 @@ async def test_status_line_liveness_moves_with_time_alone(make_app):
         now[0] = max(beats) + 1
         app._tick()
         assert "agents 0 alive" not in status_text(app)
+
+
+async def test_ticks_during_shutdown_do_nothing(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        # What a tick landing mid-teardown sees: the panes already removed.
+        await app.dashboard.query_one("#panes").remove()
+        app._tick()
+        app.action_force_refresh()
+        app.post_message(FeedPoke())
+        await pilot.pause()
+        await pilot.press("q")
+    assert app.return_code == 0
+    app._tick()  # after exit: the screen stack is empty
+    app.action_toggle_pause()

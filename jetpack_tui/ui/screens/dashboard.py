@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Tab, Tabs
 
@@ -64,6 +65,13 @@ class DashboardScreen(Screen):
     @property
     def active_pane(self) -> Pane:
         return self.query_one(f"#pane-{self.active_pane_id}", Pane)
+
+    def live_pane(self) -> Pane | None:
+        """The active pane, or None while the panes are being removed (shutdown)."""
+        try:
+            return self.active_pane
+        except NoMatches:
+            return None
 
     def action_show_pane(self, pane_id: str) -> None:
         switcher = self.query_one("#panes", ContentSwitcher)
