@@ -218,6 +218,31 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
             counts["blocked"] = counts["pending"] - counts["ready"]
         return counts
 
+    def completions_per_hour(self, since: float, until: float) -> dict[int, int]:
+        """``{bucket start epoch: tasks completed}`` for hour buckets counted
+        from ``since`` (so with ``since = now - 12 h`` the last bucket is the
+        past hour), completions with ``since <= at < until``.  One GROUP BY
+        over the audit trail (``task_events.action = 'complete'``); hours with
+        none are absent."""
+        try:
+            start, end = float(since), float(until)
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"since/until must be epoch seconds, not {since!r}, {until!r}") from None
+        rows = self._engine.rows(
+            "SELECT CAST((at - ?) / 3600 AS INTEGER) AS bucket, count(*) FROM task_events"
+            " WHERE action = 'complete' AND at >= ? AND at < ? GROUP BY bucket",
+            (start, start, end),
+        )
+        return {int(start) + int(bucket) * 3600: int(n) for bucket, n in rows}
+
+    def count_expired_claims(self, now: float | None = None) -> int:
+        """Owned (claimed / in progress) tasks whose lease has expired: what
+        ``reclaim_expired`` would take back."""
+        moment = clock.now() if now is None else float(now)
+        return int(self._engine.value(
+            "SELECT count(*) FROM tasks WHERE status IN ('claimed', 'in_progress')"
+            " AND lease_expires_at IS NOT NULL AND lease_expires_at < ?", (moment,)) or 0)
+
     def children(self, task_id: str) -> list[Task]:
         return self.list(parent_id=task_id, limit=None, order_by="created_at")
 

@@ -18,6 +18,26 @@ from .panes_fixtures import SIZE, T0, settle, swarm, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 
+#: The audit trigger stamps ``task_events.at`` with SQLite's clock, which the
+#: fixture's frozen clock does not reach: completions are re-stamped with the
+#: (frozen) time their task was completed at, as a real clock would have.
+RESTAMP = ("UPDATE task_events SET at = (SELECT updated_at FROM tasks WHERE tasks.id = task_events.task_id)"
+           " WHERE action = 'complete'")
+
+
+@pytest.fixture(autouse=True)
+def _completions_on_the_frozen_clock(request):
+    if "swarm" in request.fixturenames:
+        request.getfixturevalue("swarm").dl.engine.write(lambda tx: tx.execute(RESTAMP, ()))
+
+
+def complete(swarm, task_id: str, agent: str, token: int) -> None:
+    """Complete a task and stamp its audit row on the frozen clock, in one transaction."""
+    def write(tx):
+        swarm.dl.tasks.complete(task_id, agent, token)
+        tx.execute(RESTAMP, ())
+    swarm.dl.engine.write(write)
+
 
 def values(pilot) -> dict[str, str]:
     return {view.figure.key: view.figure.value for view in pilot.app.dashboard.query(FigureView)}
@@ -35,10 +55,12 @@ async def jump(pilot, key: str) -> None:
     await pilot.pause()
 
 
-def test_hourly_buckets_and_sparkline():
-    now = T0
-    buckets = hourly((now - 10, now - 3599, now - 3600, now - 11 * 3600 - 1, now - 12 * 3600, now + 5), now)
-    assert buckets == [1] + [0] * 9 + [1, 2]
+def test_hourly_buckets_shift_with_the_clock():
+    buckets = list(range(1, 13))
+    assert hourly((T0, buckets), T0 + 3599) == buckets
+    assert hourly((T0, buckets), T0 + 3600) == buckets[1:] + [0]
+    assert hourly((T0, buckets), T0 + 3 * 3600 + 5) == buckets[3:] + [0, 0, 0]
+    assert hourly((T0, buckets), T0 + 12 * 3600) == [0] * 12
     assert sparkline([0, 1, 2, 4]) == " ▂▄█" and sparkline([0, 0]) == "··"
 
 
@@ -47,7 +69,9 @@ async def test_figures_of_the_seeded_swarm(swarm):
         figures = await open_overview(pilot)
         assert {k: figures[k] for k in ("tasks.ready", "tasks.blocked", "tasks.claimed", "tasks.completed")} == {
             "tasks.ready": "1", "tasks.blocked": "1", "tasks.claimed": "2", "tasks.completed": "9"}
-        assert figures["tasks.per_hour"] == "▃   ▅   ▃ █▅ 9"
+        assert figures["tasks.per_hour"] == "2"  # "completed last hour 2  prev hour 3"
+        pane = pilot.app.dashboard.active_pane
+        assert hourly(pane.sections["completions"], T0) == [1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 3, 2]
         assert "-11h -10h" in str(pilot.app.dashboard.query_one("#overview-hourly").render())
         assert (figures["agents.alive"], figures["agents.stale"], figures["agents.dead"]) == ("1", "1", "2")
         assert figures["orphaned"] == "1"  # task-parse, held by dead cyd
@@ -67,7 +91,10 @@ async def test_time_alone_moves_liveness_and_expiry(swarm):
         figures = values(pilot)
         assert (figures["agents.alive"], figures["agents.dead"]) == ("0", "4")
         assert figures["leases.expired"] == "1"  # cyd's deploy-lock ran out
-        assert figures["tasks.per_hour"].endswith(" 8")  # the oldest completion left the 12 h window
+        view = next(v for v in pilot.app.dashboard.query(FigureView) if v.figure.key == "tasks.per_hour")
+        assert (view.figure.value, view.figure.hint) == ("0", "prev hour 2")  # the buckets moved on an hour
+        pane = pilot.app.dashboard.active_pane
+        assert sum(hourly(pane.sections["completions"], swarm.clock())) == 8  # the oldest left the 12 h window
 
 
 async def test_live_changes_update_only_their_figures(swarm):
@@ -96,8 +123,8 @@ def test_expensive_sections_are_throttled_then_read_when_due(swarm):
 async def test_a_skipped_section_catches_up_without_further_changes(swarm):
     async with swarm.app("overview").run_test(size=SIZE) as pilot:
         await open_overview(pilot)
-        swarm.dl.tasks.complete("task-lease", "bob", swarm.seeded["bob_token"])  # right after the first read
-        await wait_for(pilot, lambda: values(pilot)["tasks.per_hour"].endswith(" 10")
+        complete(swarm, "task-lease", "bob", swarm.seeded["bob_token"])  # right after the first read
+        await wait_for(pilot, lambda: values(pilot)["tasks.per_hour"] == "3"
                        and values(pilot)["claims.expired"] == "1", what="completions and claims caught up")
 
 

@@ -6,9 +6,12 @@ liveness, expired claims and leases, completions per hour — are kept as raw
 timestamps and recomputed on the UI thread every second (:mod:`.figures`),
 so they stay true between database changes.
 
-Completions per hour have no DataLayer method yet: they are read as pages
-of ``dl.tasks.list(status="completed", order_by="updated_at")`` back to
-:data:`HOURS` ago, capped at :data:`MAX_ROWS` rows (then shown as "≥").
+Completions per hour (``dl.tasks.completions_per_hour``, one GROUP BY) come
+as hour buckets counted back from the moment of the read; the figures shift
+them as the clock moves on (:func:`.figures.hourly`).  Expired claims are one
+``count(*)`` at the moment of the read (``dl.tasks.count_expired_claims``).
+Both are re-read at least every :data:`TIMED_EVERY` seconds so they follow
+the clock between database changes.
 
 The sections that read many rows (:data:`EXPENSIVE`: ~0.9 s together at
 100k tasks) are re-read at most every :data:`THROTTLE` seconds while
@@ -22,14 +25,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from jetpack_tui.data.models import OWNED_STATUSES
-
 from ...messages import PaneData
 from ..base import FetchRequest
 
 HOURS = 12
-PAGE = 500
-MAX_ROWS = 5000
+#: Sections whose figures move with time alone and are re-read this often (s).
+TIMED = frozenset({"completions", "claims"})
+TIMED_EVERY = 30.0
 EXPENSIVE = frozenset({"completions", "claims", "orphaned", "conflicts"})
 #: Seconds (monotonic) between two reads of an expensive section.
 THROTTLE = 2.0
@@ -64,21 +66,16 @@ class OverviewData(PaneData):
         self.skipped = skipped
 
 
-def read_completions(dl: Any, now: float) -> tuple[tuple[float, ...], bool]:
-    """``updated_at`` of tasks completed in the last :data:`HOURS` hours (newest first)."""
+def read_completions(dl: Any, now: float) -> tuple[float, list[int]]:
+    """(``now``, completions per hour for the last :data:`HOURS` hours, oldest first)."""
     since = now - HOURS * 3600
-    found: list[float] = []
-    offset = 0
-    while offset < MAX_ROWS:
-        page = dl.tasks.list(status="completed", order_by="updated_at", descending=True, limit=PAGE, offset=offset)
-        for task in page:
-            if task.updated_at is None or task.updated_at < since:
-                return tuple(found), False
-            found.append(task.updated_at)
-        if len(page) < PAGE:
-            return tuple(found), False
-        offset += PAGE
-    return tuple(found), True
+    per_hour = dl.tasks.completions_per_hour(since, now + 1.0)  # up to and including ``now``
+    buckets = [0] * HOURS
+    for start, n in per_hour.items():
+        index = int((start - int(since)) // 3600)
+        if 0 <= index <= HOURS:
+            buckets[min(index, HOURS - 1)] += n
+    return now, buckets
 
 
 def read_section(dl: Any, name: str, now: float) -> Any:
@@ -87,8 +84,7 @@ def read_section(dl: Any, name: str, now: float) -> Any:
     if name == "completions":
         return read_completions(dl, now)
     if name == "claims":
-        owned = dl.tasks.list(status=list(OWNED_STATUSES), order_by="lease_expires_at", limit=MAX_ROWS)
-        return tuple(t.lease_expires_at for t in owned), len(owned) >= MAX_ROWS
+        return dl.tasks.count_expired_claims(now)
     if name == "agents":
         return tuple(a.last_heartbeat for a in dl.agents.list())
     if name == "orphaned":

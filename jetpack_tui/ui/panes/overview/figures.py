@@ -43,14 +43,15 @@ def _fig(key: str, group: str, label: str, value: Any, *, meaning: str = "", pan
     return Figure(key, group, label, text, meaning, pane, tuple(sorted(filters.items())), hint)
 
 
-def hourly(completions: tuple[float, ...], now: float) -> list[int]:
-    """Completions per hour, oldest first; the last bucket is the past hour."""
-    buckets = [0] * HOURS
-    for moment in completions:
-        age = now - moment
-        if 0 <= age < HOURS * 3600:
-            buckets[HOURS - 1 - int(age // 3600)] += 1
-    return buckets
+def hourly(completions: tuple[float, list[int]], now: float) -> list[int]:
+    """Completions per hour, oldest first; the last bucket is the past hour.
+    ``completions`` is (read at, buckets then): shifted by the whole hours
+    passed since (the section is re-read long before that matters)."""
+    read_at, buckets = completions
+    shift = max(0, int((now - read_at) // 3600))
+    if shift >= HOURS:
+        return [0] * HOURS
+    return list(buckets[shift:]) + [0] * shift
 
 
 def sparkline(buckets: list[int]) -> str:
@@ -79,12 +80,11 @@ def figures(sections: dict[str, Any], now: float, thresholds: Liveness, sync: tu
     if "tasks" in sections:
         out += _task_figures(sections["tasks"])
     if "completions" in sections:
-        completions, capped = sections["completions"]
-        buckets = hourly(completions, now)
-        total = f"{'≥' if capped else ''}{sum(buckets):,}"
-        out.append(_fig("tasks.per_hour", "Tasks", "completed / hour", f"{sparkline(buckets)} {total}",
-                        pane="tasks", hint=" ".join(map(str, buckets)), quick="completed", order_by="updated_at",
-                        descending=True))
+        buckets = hourly(sections["completions"], now)
+        last, previous = buckets[-1], buckets[-2] if len(buckets) > 1 else 0
+        out.append(_fig("tasks.per_hour", "Tasks", "completed last hour", last,
+                        pane="tasks", hint=f"prev hour {previous:,}", quick="completed",
+                        order_by="updated_at", descending=True))
     if "agents" in sections:
         beats = sections["agents"]
         states = [thresholds.classify(None if b is None else max(0.0, now - b)) for b in beats]
@@ -98,9 +98,8 @@ def figures(sections: dict[str, Any], now: float, thresholds: Liveness, sync: tu
         coordination.append(_fig("orphaned", "Needs attention", "orphaned tasks", n, meaning="bad" if n else "",
                                  pane="agents", hint="dead holders", liveness="dead"))
     if "claims" in sections:
-        expiries, capped = sections["claims"]
-        n = sum(1 for e in expiries if e is not None and e < now)
-        coordination.append(_fig("claims.expired", "Needs attention", "expired claims", f"{'≥' if capped else ''}{n:,}",
+        n = sections["claims"]
+        coordination.append(_fig("claims.expired", "Needs attention", "expired claims", n,
                                  meaning="warn" if n else "", pane="tasks", hint="to reclaim",
                                  quick="claimed", order_by="lease_expires_at", descending=False))
     if "leases" in sections:

@@ -25,7 +25,7 @@ from ...safe_text import clean
 from ..base import FetchRequest, Pane
 from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
-from .data import HOURS, THROTTLE, OverviewData, OverviewView, Throttle, fetch_overview
+from .data import HOURS, THROTTLE, TIMED, TIMED_EVERY, OverviewData, OverviewView, Throttle, fetch_overview
 from .figures import Figure, figures, hourly, hourly_chart, sync_text
 
 GROUPS = ("Tasks", "Agents", "Needs attention")
@@ -83,6 +83,8 @@ class OverviewPane(Pane):
         #: Changed sections the throttle skipped, and since when (monotonic).
         self.skipped: set[str] = set()
         self._skipped_at = 0.0
+        #: When the time-moving sections (:data:`TIMED`) were last read (monotonic).
+        self._timed_at = time.monotonic()
         self.now = 0.0
 
     def compose(self) -> ComposeResult:
@@ -107,6 +109,9 @@ class OverviewPane(Pane):
     def tick(self, now: float) -> None:
         self.now = now
         self._render_figures()
+        if self.sections and time.monotonic() - self._timed_at >= TIMED_EVERY:
+            self._timed_at = time.monotonic()
+            self.skipped |= TIMED  # re-read: their figures move with the clock
         if self.skipped and time.monotonic() - self._skipped_at >= THROTTLE:
             self.request_detail()  # read what the throttle skipped
 
@@ -136,6 +141,8 @@ class OverviewPane(Pane):
             return
         self.sections.update(message.sections)
         self.skipped -= message.sections.keys()
+        if TIMED & message.sections.keys():
+            self._timed_at = time.monotonic()
         if message.skipped and not self.skipped:
             self._skipped_at = time.monotonic()
         self.skipped |= message.skipped
@@ -166,7 +173,7 @@ class OverviewPane(Pane):
                 group.mount(view)
             view.show(figure, palette(figure.meaning) if figure.meaning else "")
         if "completions" in self.sections:
-            chart = hourly_chart(hourly(self.sections["completions"][0], self.now))
+            chart = hourly_chart(hourly(self.sections["completions"], self.now))
             if chart != self._chart:
                 self._chart = chart
                 self.query_one("#overview-hourly", Static).update(Text(chart))
