@@ -203,15 +203,26 @@ class Reservations:
         return self._engine.write(write)
 
     # -- release ------------------------------------------------------------
-    def release(self, reservation_id: str, *, agent_id: str | None = None) -> Reservation:
+    @staticmethod
+    def _check_seen(current: Reservation, expected_expires_at: float | None) -> None:
+        """Refuse when the reservation was renewed (its expiry moved) since the
+        operator saw it: an action must not hit a newer state than the one shown."""
+        if expected_expires_at is not None and current.expires_at != expected_expires_at:
+            raise ConflictError(f"reservation {current.id} changed since you saw it (renewed: expiry moved)",
+                                current)
+
+    def release(self, reservation_id: str, *, agent_id: str | None = None,
+                expected_expires_at: float | None = None) -> Reservation:
         """Release a reservation (idempotent).  With ``agent_id``, only its
-        holder may: another agent gets a :class:`ConflictError`."""
+        holder may: another agent gets a :class:`ConflictError`.  With
+        ``expected_expires_at``, refused when it was renewed since."""
 
         def write(tx: Tx) -> Reservation:
             current = self._get(tx, reservation_id)
             if agent_id is not None and current.agent_id != agent_id:
                 raise ConflictError(f"reservation {reservation_id} is held by {current.agent_id}, not {agent_id}",
                                     current)
+            self._check_seen(current, expected_expires_at)
             tx.execute("UPDATE file_reservations SET status = 'released', released_at = ?"
                        " WHERE id = ? AND status = 'active'", (clock.now(), reservation_id))
             return self._get(tx, reservation_id)
@@ -236,14 +247,17 @@ class Reservations:
             " WHERE status = 'active' AND typeof(expires_at) IN ('integer', 'real') AND expires_at <= ?",
             (clock.now(),)))
 
-    def force_release(self, reservation_id: str, *, by: str, reason: str | None = None) -> Reservation:
+    def force_release(self, reservation_id: str, *, by: str, reason: str | None = None,
+                      expected_expires_at: float | None = None) -> Reservation:
         """An operator releases someone's reservation; the holder is told by an
         ``operator.force_release`` message in the same transaction.  Refused
-        with :class:`ConflictError` when it is no longer held."""
+        with :class:`ConflictError` when it is no longer held or (with
+        ``expected_expires_at``) was renewed since the operator saw it."""
         _name(by, "by (the operator's identity)")
 
         def write(tx: Tx) -> Reservation:
             current = self._get(tx, reservation_id)
+            self._check_seen(current, expected_expires_at)
             changed = tx.execute("UPDATE file_reservations SET status = 'released', released_at = ?"
                                  " WHERE id = ? AND status = 'active'", (clock.now(), reservation_id))
             if not changed:

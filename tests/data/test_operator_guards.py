@@ -82,3 +82,26 @@ def test_deregister_guard_refuses_a_changed_agent(dl):
     released = dl.agents.deregister("a", by="op", seen_heartbeat=now.last_heartbeat, seen_version=now.version)
     assert sorted(t.id for t in released) == ["one", "two"]
     assert dl.agents.find("a") is None
+
+
+def test_reservation_release_refused_when_renewed_since_seen(dl):
+    seen = dl.reservations.reserve("a", "src/x.py", "edit", task_id="t", ttl=60).reservation
+    renewed = dl.reservations.reserve("a", "src/x.py", "edit", task_id="t", ttl=600).reservation
+    assert renewed.id == seen.id and renewed.expires_at != seen.expires_at
+    for act in (lambda e: dl.reservations.release(seen.id, agent_id="a", expected_expires_at=e),
+                lambda e: dl.reservations.force_release(seen.id, by="op", expected_expires_at=e)):
+        with pytest.raises(ConflictError) as refused:
+            act(seen.expires_at)
+        assert refused.value.current.expires_at == renewed.expires_at
+    assert dl.reservations.get(seen.id).state == "active"
+    assert dl.messages.receive("a") == []  # a refused force-release tells nobody
+    done = dl.reservations.force_release(seen.id, by="op", expected_expires_at=renewed.expires_at)
+    assert done.state == "released"
+    assert [d.message.type for d in dl.messages.receive("a")] == ["operator.force_release"]
+
+
+def test_reservation_release_with_what_was_seen(dl):
+    seen = dl.reservations.reserve("a", "src/y.py", "edit", ttl=60).reservation
+    with pytest.raises(ConflictError):
+        dl.reservations.release(seen.id, agent_id="b", expected_expires_at=seen.expires_at)
+    assert dl.reservations.release(seen.id, agent_id="a", expected_expires_at=seen.expires_at).state == "released"

@@ -98,7 +98,7 @@ async def test_force_release_refused_when_renewed_meanwhile(swarm):
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen), what="conflict")
         conflict = next(m for m in seen if isinstance(m, ActionConflicted))
-        assert "expires_at" in conflict.reason
+        assert "renewed" in conflict.reason
     assert swarm.dl.reservations.get(rid).state == "active"
 
 
