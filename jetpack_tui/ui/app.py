@@ -46,13 +46,15 @@ class JetpackApp(App):
     TITLE = "jetpack-tui"
     CSS_PATH = sorted(STYLES.glob("*.tcss"))
     COMMANDS = App.COMMANDS | {JetpackCommands}
+    # The footer shows the focused pane's main keys plus Help and Quit only, so
+    # it fits 120 columns on the busiest pane; ``?`` lists every key.
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         # Declared here (not left to Textual) so both keys carry remappable ids.
         Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"),
         Binding("colon", "command_palette", "Palette", show=False, id="app.palette_colon"),
-        Binding("p", "toggle_pause", "Pause", id="app.pause"),
-        Binding("ctrl+r", "force_refresh", "Refresh", id="app.refresh"),
+        Binding("p", "toggle_pause", "Pause", show=False, id="app.pause"),
+        Binding("ctrl+r", "force_refresh", "Refresh", show=False, id="app.refresh"),
         Binding("f8", "screenshot", "Screenshot", show=False, id="app.screenshot"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]

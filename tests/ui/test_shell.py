@@ -9,9 +9,11 @@ import threading
 
 import pytest
 from textual.command import CommandPalette
+from textual.widgets import Footer
 
 from jetpack_tui.config import Settings
 from jetpack_tui.ui.messages import FeedPoke
+from jetpack_tui.ui.panes.registry import PANES
 from jetpack_tui.ui.panes.tasks.messages import TasksPage
 from jetpack_tui.ui.panes.tasks.table import TaskTable
 from jetpack_tui.ui.widgets.agent_picker import AgentPicker
@@ -250,3 +252,22 @@ async def test_ticks_during_shutdown_do_nothing(make_app):
     assert app.return_code == 0
     app._tick()  # after exit: the screen stack is empty
     app.action_toggle_pause()
+
+
+async def test_the_footer_fits_120_columns_on_every_pane_and_help_lists_the_rest(make_app):
+    app = make_app(start_pane="overview")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        for pane in PANES:
+            await pilot.press(pane.KEY)
+            await wait_for(pilot, lambda: app.dashboard.active_pane_id == pane.PANE_ID, what=pane.PANE_ID)
+            await pilot.pause()
+            footer = app.dashboard.query_one(Footer)
+            keys = list(footer.query("FooterKey"))  # Textual does not export the class
+            shown = {key.description for key in keys}
+            assert {"Help", "Quit"} <= shown and not shown & {"Pause", "Refresh", "Palette"}
+            width = sum(key.outer_size.width for key in keys)
+            assert width <= footer.size.width == 120, (pane.PANE_ID, width, sorted(shown))
+        await pilot.press("question_mark")
+        rows = {row[3] for row in app.screen.rows()}
+        assert {"app.pause", "app.refresh", "app.palette", "app.help", "app.quit"} <= rows

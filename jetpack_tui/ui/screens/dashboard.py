@@ -44,7 +44,8 @@ class DashboardScreen(Screen):
         with ContentSwitcher(initial=f"pane-{self.start_pane}", id="panes"):
             for pane_class in PANES:
                 yield pane_class()
-        yield Footer()
+        # The palette (ctrl+p, :) is listed by ``?``; its footer entry made busy panes overflow.
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#pane-tabs", Tabs).can_focus = False
