@@ -215,11 +215,15 @@ class Messages:
         rows = self._engine.rows(DELIVERY_SELECT + " WHERE r.message_id = ? ORDER BY r.agent_id", (message_id,))
         return [delivery_from_row(r) for r in rows]
 
-    def thread(self, thread_id: str) -> list[Message]:
-        """The messages of a thread in the order they were sent (empty if none)."""
+    def thread(self, thread_id: str, *, limit: int | None = None) -> list[Message]:
+        """The messages of a thread in the order they were sent (empty if none);
+        with ``limit``, only the newest ``limit`` of them (still oldest first)."""
         clauses, params = _filters("m", thread_id=thread_id)
-        return [message_from_row(r) for r in self._engine.rows(MESSAGE_SELECT + _where(clauses) + _ORDER_OLDEST,
-                                                                params)]
+        if limit is None:
+            rows = self._engine.rows(MESSAGE_SELECT + _where(clauses) + _ORDER_OLDEST, params)
+            return [message_from_row(r) for r in rows]
+        rows = self._engine.rows(message_page_sql(_where(clauses), True), (*params, _page(limit, 0)[0], 0))
+        return [message_from_row(r) for r in reversed(rows)]
 
     def for_task(self, task_id: str, *, limit: int | None = None) -> list[Message]:
         """Messages about a task, oldest first; with ``limit``, the latest ``limit`` of them."""
@@ -260,19 +264,27 @@ class Messages:
 
     # -- threads ------------------------------------------------------------
     @staticmethod
-    def _thread_filter(agent: str | None, type: str | None) -> tuple[str, list[Any]]:
+    def _thread_filter(agent: str | None, type: str | None, awaiting_ack: bool = False) -> tuple[str, list[Any]]:
         clauses, params = _filters("m", agent=agent, type=type)
-        if not clauses:
-            return "", []
-        # "Some message of the thread matches", in the grouping pass itself:
-        # ``HAVING tid IN (SELECT …)`` re-ran the subquery per group on Turso (7 s at 10k threads).
-        return " HAVING max(CASE WHEN " + " AND ".join(clauses) + " THEN 1 ELSE 0 END) = 1", params
+        having: list[str] = []
+        if clauses:
+            # "Some message of the thread matches", in the grouping pass itself:
+            # ``HAVING tid IN (SELECT …)`` re-ran the subquery per group on Turso (7 s at 10k threads).
+            having.append("max(CASE WHEN " + " AND ".join(clauses) + " THEN 1 ELSE 0 END) = 1")
+        if awaiting_ack:
+            # Some delivery of the thread not acked yet (by ``agent``, if given).
+            having.append("max(EXISTS (SELECT 1 FROM message_recipients k WHERE k.message_id = m.id"
+                          " AND k.acked_at IS NULL AND (? IS NULL OR k.agent_id = ?))) = 1")
+            params += [agent, agent]
+        return (" HAVING " + " AND ".join(having)) if having else "", params
 
     def threads(self, *, agent: str | None = None, type: str | None = None, limit: int = 50,
-                offset: int = 0) -> list[Thread]:
+                offset: int = 0, awaiting_ack: bool = False) -> list[Thread]:
         """Threads by newest activity.  With ``agent``: the threads it takes
         part in, with *its* unread / ack-pending counts; else totals over all
-        recipients.  ``type`` keeps threads holding a message of that type.
+        recipients.  ``type`` keeps threads holding a message of that type;
+        ``awaiting_ack`` keeps threads with a delivery not acked yet (by
+        ``agent`` when given), filtered in the same grouping pass.
 
         One statement, the same on libSQL and Turso: one grouping pass picks
         the page (``MATERIALIZED``: Turso otherwise re-runs a CTE per
@@ -280,7 +292,7 @@ class Messages:
         window functions and joins (Turso's engine cannot resolve a correlated
         subquery over a CTE: "no such column: p.tid")."""
         limit, offset = _page(limit, offset)
-        having, params = self._thread_filter(agent, type)
+        having, params = self._thread_filter(agent, type, awaiting_ack)
         sql = f"""
 WITH page AS MATERIALIZED (
   SELECT coalesce(m.thread_id, m.id) AS tid, min({_SENT}) AS first_at, max({_SENT}) AS last_at, count(*) AS n
@@ -320,8 +332,9 @@ ORDER BY p.last_at DESC, p.tid DESC"""
         rows = self._engine.rows(sql, (*params, limit, offset, agent, agent))
         return [thread_from_row(r) for r in rows]
 
-    def thread_count(self, *, agent: str | None = None, type: str | None = None) -> int:
+    def thread_count(self, *, agent: str | None = None, type: str | None = None,
+                     awaiting_ack: bool = False) -> int:
         """How many threads :meth:`threads` would page through."""
-        having, params = self._thread_filter(agent, type)
+        having, params = self._thread_filter(agent, type, awaiting_ack)
         sql = f"SELECT count(*) FROM (SELECT coalesce(m.thread_id, m.id) AS tid FROM messages m GROUP BY tid{having})"
         return int(self._engine.value(sql, params) or 0)

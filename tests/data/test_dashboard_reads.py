@@ -59,3 +59,38 @@ def test_count_expired_claims(dl):
     assert dl.tasks.count_expired_claims(now + 2000) == 3
     dl.tasks.reclaim_expired()  # nothing expired yet at real time
     assert dl.tasks.count_expired_claims(now + 100) == 2
+
+
+def _mail(dl):
+    first = dl.messages.send("ada", "bob", "task.handoff", {"n": 1})
+    dl.messages.send("bob", "ada", "task.handoff", {"n": 2}, thread_id=first.thread_id)
+    done = dl.messages.send("ada", "cyd", "note", {"n": 3})
+    other = dl.messages.send("cyd", "dee", "note", {"n": 4})
+    dl.messages.ack(done.id, "cyd")
+    return first, done, other
+
+
+def test_threads_awaiting_ack_filtered_in_sql(dl):
+    first, done, other = _mail(dl)
+    tid = lambda threads: [t.id for t in threads]  # noqa: E731
+    assert set(tid(dl.messages.threads(awaiting_ack=True))) == {first.thread_id, other.thread_id}
+    assert dl.messages.thread_count(awaiting_ack=True) == 2
+    assert dl.messages.thread_count() == 3
+    assert tid(dl.messages.threads(agent="cyd", awaiting_ack=True)) == []  # cyd acked its own; dee has not
+    assert tid(dl.messages.threads(agent="dee", awaiting_ack=True)) == [other.thread_id]
+    assert tid(dl.messages.threads(type="note", awaiting_ack=True)) == [other.thread_id]
+    assert tid(dl.messages.threads(awaiting_ack=True, limit=1)) == [other.thread_id]  # newest first, paged in SQL
+    dl.messages.ack(first.id, "bob")
+    assert set(tid(dl.messages.threads(awaiting_ack=True))) == {first.thread_id, other.thread_id}  # ada's reply
+    assert tid(dl.messages.threads(agent="bob", awaiting_ack=True)) == []
+
+
+def test_thread_limit_keeps_the_newest_in_order(dl):
+    first = dl.messages.send("ada", "bob", "t", {"n": 0})
+    for n in range(1, 6):
+        dl.messages.send("bob", "ada", "t", {"n": n}, thread_id=first.thread_id)
+    whole = dl.messages.thread(first.thread_id)
+    assert [m.payload["n"] for m in whole] == [0, 1, 2, 3, 4, 5]
+    assert [m.payload["n"] for m in dl.messages.thread(first.thread_id, limit=3)] == [3, 4, 5]
+    assert dl.messages.thread(first.thread_id, limit=0) == []
+    assert len(dl.messages.thread(first.thread_id, limit=100)) == 6

@@ -185,3 +185,18 @@ async def test_compose_refuses_incomplete_drafts_and_escape_cancels(swarm):
         await pilot.press("escape")
         await wait_for(pilot, lambda: pilot.app.screen is pilot.app.dashboard, what="cancelled")
     assert swarm.dl.messages.count() == 3
+
+
+def test_a_long_thread_reads_only_its_newest_messages(swarm, monkeypatch):
+    from jetpack_tui.data.changes import ChangeSet
+    from jetpack_tui.ui.panes.base import FetchRequest
+    from jetpack_tui.ui.panes.mail import data as mail_data
+
+    monkeypatch.setattr(mail_data, "THREAD_LIMIT", 3)
+    for n in range(4):
+        swarm.clock.advance(1)
+        swarm.dl.messages.send("ada", OPERATOR, "note", {"n": n}, thread_id="msg-0005")
+    view = mail_data.MailView(thread="msg-0005", pending_only=True)
+    threads, thread = mail_data.fetch_mail(swarm.dl, FetchRequest(ChangeSet(), view, 0, swarm.clock(), reload=True))
+    assert [m.payload for m in thread.messages] == [{"n": 1}, {"n": 2}, {"n": 3}] and thread.hidden == 3
+    assert {t.id for t in threads.threads} <= {"msg-0005", "msg-0007"} and all(t.ack_pending for t in threads.threads)

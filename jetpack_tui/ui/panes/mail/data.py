@@ -1,9 +1,9 @@
 """What the Mail pane shows and how it is read (refresh worker thread only).
 
 The thread list is one SQL page (``dl.messages.threads``, newest activity
-first, filtered by agent and type in SQL) plus counts; it is re-read when
+first, filtered by agent, type and "awaiting an ack" in SQL) plus counts; it is re-read when
 ``messages`` changed (a new message, a read or an ack).  The open thread is
-read with ``dl.messages.thread`` when it is selected and whenever messages
+read with ``dl.messages.thread`` (its newest :data:`THREAD_LIMIT`) when it is selected and whenever messages
 changed; the pane applies both keyed by id.
 """
 
@@ -54,7 +54,8 @@ class ThreadLoaded(PaneData):
 
 
 def _filters(view: MailView) -> dict[str, Any]:
-    return {"agent": view.agent.strip() or None, "type": view.type.strip() or None}
+    return {"agent": view.agent.strip() or None, "type": view.type.strip() or None,
+            "awaiting_ack": view.pending_only}
 
 
 def fetch_mail(dl: Any, request: FetchRequest) -> list[PaneData]:
@@ -70,9 +71,9 @@ def fetch_mail(dl: Any, request: FetchRequest) -> list[PaneData]:
         except JetpackError as error:  # e.g. a type filter the DataLayer refuses
             out.append(ThreadsLoaded(gen, [], 0, 0, 0, error=str(error)))
     if view.thread and (changed or request.detail):
-        messages = dl.messages.thread(view.thread)
-        hidden = max(0, len(messages) - THREAD_LIMIT)
-        out.append(ThreadLoaded(gen, view.thread, messages[hidden:], hidden))
+        messages = dl.messages.thread(view.thread, limit=THREAD_LIMIT)
+        hidden = 0 if len(messages) < THREAD_LIMIT else max(0, dl.messages.count(thread_id=view.thread) - len(messages))
+        out.append(ThreadLoaded(gen, view.thread, messages, hidden))
     return out
 
 

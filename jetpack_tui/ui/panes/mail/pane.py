@@ -126,12 +126,10 @@ class MailPane(Pane):
             return
         self.now = self.jetpack.clock()
         self.threads = message.threads
-        shown = [t for t in message.threads if t.ack_pending or not self.view.pending_only]
         before = self.table.selected_id
-        self.table.show(((t.id, t) for t in shown), self.now)
-        summary = Text(f"{message.total} thread(s) · {message.unread} unread · {message.unacked} awaiting ack")
-        if self.view.pending_only:
-            summary.append(f" · showing {len(shown)} awaiting an ack (newest {len(message.threads)} threads)")
+        self.table.show(((t.id, t) for t in message.threads), self.now)  # "awaiting ack" is filtered in SQL
+        which = " awaiting an ack" if self.view.pending_only else ""
+        summary = Text(f"{message.total} thread(s){which} · {message.unread} unread · {message.unacked} awaiting ack")
         if message.error:
             summary = Text("⚠ " + clean(message.error), style=Palette(self.app)("bad"))
         self.query_one("#mail-summary", Static).update(summary)
