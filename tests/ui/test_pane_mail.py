@@ -200,3 +200,17 @@ def test_a_long_thread_reads_only_its_newest_messages(swarm, monkeypatch):
     threads, thread = mail_data.fetch_mail(swarm.dl, FetchRequest(ChangeSet(), view, 0, swarm.clock(), reload=True))
     assert [m.payload for m in thread.messages] == [{"n": 1}, {"n": 2}, {"n": 3}] and thread.hidden == 3
     assert {t.id for t in threads.threads} <= {"msg-0005", "msg-0007"} and all(t.ack_pending for t in threads.threads)
+
+
+async def test_footer_leaves_room_and_help_lists_hidden_keys(swarm):
+    from textual.widgets._footer import FooterKey
+
+    async with swarm.app("mail").run_test(size=(140, 40)) as pilot:
+        await settle(pilot, "mail")
+        actions = {b.action for b in pilot.app.dashboard.active_pane.BINDINGS}
+        width = sum(k.region.width for k in pilot.app.screen.query(FooterKey) if k.action in actions)
+        assert width <= 70  # the rest of 140 columns is the app's keys and the palette hint
+        await pilot.press("question_mark")
+        await pilot.pause()
+        listed = " ".join(row[2] for row in pilot.app.screen.rows())
+        assert all(name in listed for name in ("Type filter", "Fold/unfold", "Broadcast"))

@@ -131,3 +131,23 @@ def test_snapshot_reservations(swarm, snap_compare):
         await settle(pilot, "reservations")
 
     assert snap_compare(swarm.app("reservations"), terminal_size=SIZE, run_before=ready)
+
+
+
+async def footer_width_of_pane_keys(pilot, pane_id: str) -> int:
+    """Columns the pane's own keys take in the footer (the rest of 140 is left
+    for the app's keys and the palette hint)."""
+    from textual.widgets._footer import FooterKey
+
+    await settle(pilot, pane_id)
+    actions = {b.action for b in pilot.app.dashboard.active_pane.BINDINGS}
+    return sum(k.region.width for k in pilot.app.screen.query(FooterKey) if k.action in actions)
+
+
+async def test_footer_leaves_room_and_help_lists_hidden_keys(swarm):
+    async with swarm.app("reservations").run_test(size=(140, 40)) as pilot:
+        assert await footer_width_of_pane_keys(pilot, "reservations") <= 70
+        await pilot.press("question_mark")
+        await pilot.pause()
+        listed = " ".join(row[2] for row in pilot.app.screen.rows())
+        assert "Path filter" in listed and "Expired too" in listed

@@ -42,13 +42,13 @@ class MailPane(Pane):
 
     BINDINGS = [
         Binding("a", "focus_filter('agent')", "Agent filter", id="mail.filter_agent"),
-        Binding("t", "focus_filter('type')", "Type filter", id="mail.filter_type"),
+        Binding("t", "focus_filter('type')", "Type filter", show=False, id="mail.filter_type"),
         Binding("u", "toggle_pending", "Awaiting ack", id="mail.pending_only"),
         Binding("enter", "open_thread", "Read thread", show=False, id="mail.open"),
-        Binding("z", "fold", "Fold/unfold", id="mail.fold"),
+        Binding("z", "fold", "Fold/unfold", show=False, id="mail.fold"),
         Binding("r", "reply", "Reply", id="mail.reply"),
         Binding("c", "compose", "Write", id="mail.compose"),
-        Binding("b", "broadcast", "Broadcast", id="mail.broadcast"),
+        Binding("b", "broadcast", "Broadcast", show=False, id="mail.broadcast"),
         Binding("A", "ack", "Ack", id="mail.ack"),
     ]
 
@@ -65,7 +65,7 @@ class MailPane(Pane):
             yield Static(Text(""), id="mail-summary", classes="pane-summary")
         with Horizontal(classes="pane-filters"):
             yield Label("agent")
-            yield Input(placeholder="a agent id", id="mail-agent", compact=True)
+            yield Input(placeholder="agent id", id="mail-agent", compact=True)
             yield Label("type")
             yield Input(placeholder="t type, or family.*", id="mail-type", compact=True)
         with Vertical(classes="pane-body -stacked"):

@@ -42,10 +42,10 @@ class ReservationsPane(Pane):
     TABLES = frozenset({"file_reservations", "agents"})
 
     BINDINGS = [
-        Binding("slash", "focus_filter('path')", "Path filter", id="reservations.filter_path"),
+        Binding("slash", "focus_filter('path')", "Path filter", show=False, id="reservations.filter_path"),
         Binding("a", "focus_filter('agent')", "Agent filter", id="reservations.filter_agent"),
         Binding("c", "toggle_conflicts", "Conflicts only", id="reservations.conflicts_only"),
-        Binding("x", "toggle_expired", "Expired too", id="reservations.show_expired"),
+        Binding("x", "toggle_expired", "Expired too", show=False, id="reservations.show_expired"),
         Binding("r", "release", "Release", id="reservations.release"),
         Binding("F", "force_release", "Force-release", id="reservations.force_release"),
     ]
@@ -67,7 +67,7 @@ class ReservationsPane(Pane):
             yield Label("path")
             yield Input(placeholder="/ part of a path", id="reservations-path", compact=True)
             yield Label("agent")
-            yield Input(placeholder="a agent id", id="reservations-agent", compact=True)
+            yield Input(placeholder="agent id", id="reservations-agent", compact=True)
         with Vertical(classes="pane-body -stacked"):
             yield ReservationTable(lambda row, now: render_row(row, now, Palette(self.app)), id="reservations-table")
             yield DetailDrawer(id="reservations-drawer", classes="pane-drawer")
