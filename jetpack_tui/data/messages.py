@@ -219,11 +219,10 @@ class Messages:
         """The messages of a thread in the order they were sent (empty if none);
         with ``limit``, only the newest ``limit`` of them (still oldest first)."""
         clauses, params = _filters("m", thread_id=thread_id)
-        if limit is None:
-            rows = self._engine.rows(MESSAGE_SELECT + _where(clauses) + _ORDER_OLDEST, params)
-            return [message_from_row(r) for r in rows]
-        rows = self._engine.rows(message_page_sql(_where(clauses), True), (*params, _page(limit, 0)[0], 0))
-        return [message_from_row(r) for r in reversed(rows)]
+        if limit is not None:  # the newest ``limit``, newest first in SQL, turned back to sent order
+            return self.list(thread_id=thread_id, newest_first=True, limit=limit)[::-1]
+        rows = self._engine.rows(MESSAGE_SELECT + _where(clauses) + _ORDER_OLDEST, params)
+        return [message_from_row(r) for r in rows]
 
     def for_task(self, task_id: str, *, limit: int | None = None) -> list[Message]:
         """Messages about a task, oldest first; with ``limit``, the latest ``limit`` of them."""
