@@ -3,6 +3,7 @@
 Never imports Textual: agents use this package as a library.
 """
 
+from .agents import ReleaseReport
 from .changes import ChangeSet
 from .errors import (
     ClosedError,
@@ -38,7 +39,7 @@ def create_turso_data_layer(*args, **kwargs):
 
 __all__ = [
     "Embedder", "EmbedderError", "HashEmbedder", "OpenAIEmbedder", "embedder_from_env", "Memory", "MemoryHit",
-    "TaskContext",
+    "TaskContext", "ReleaseReport",
     "Agent", "Blockers", "ChangeSet", "Delivery", "Message", "Thread", "Reservation", "ReservationConflict",
     "ReservationConflictError", "ReservationResult", "ClosedError", "ConflictError", "DataLayer", "DEFAULT_PATH",
     "InvalidInputError", "JetpackError", "Lease", "Liveness", "LocalDataLayer", "NotFoundError",

@@ -29,7 +29,8 @@ SUB_INTERFACES = ("tasks", "agents", "leases", "messages", "reservations", "memo
 #: raise ReadOnlyError on a read-only layer, so a new writing method cannot
 #: slip by: add a new *read* method here after checking it never writes.
 READ_METHODS = {
-    "tasks": {"get", "find", "get_many", "list", "count", "counts_by_status", "children", "history", "blockers"},
+    "tasks": {"get", "find", "get_many", "list", "count", "counts_by_status", "children", "history", "blockers",
+              "completions_per_hour", "count_expired_claims"},
     "agents": {"get", "find", "get_many", "list", "liveness_counts", "orphaned_tasks"},
     "leases": {"get", "list"},
     "messages": {"get", "list", "count", "receive", "deliveries", "thread", "threads", "thread_count",
