@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from jetpack_tui.config import Settings
-from jetpack_tui.data import clock, create_local_data_layer
+from jetpack_tui.data import HashEmbedder, clock, create_local_data_layer
 from jetpack_tui.demo.seed_data import DEMO_EPOCH, build_demo_database
 
 from .shots import SHOTS, Shot
@@ -129,7 +129,8 @@ def render_svgs(*, size: tuple[int, int] = DEFAULT_SIZE, shots: Sequence[Shot] =
         path = os.path.join(folder, "demo.db")
         build_demo_database(path, seed=seed, now=DEMO_EPOCH)
         with clock.fixed_time(DEMO_EPOCH):
-            dl = create_local_data_layer(path, liveness=Settings().liveness)
+            # the demo's memories carry hash-embedder vectors: search them as the dashboard does
+            dl = create_local_data_layer(path, liveness=Settings().liveness, embedder=HashEmbedder())
             try:
                 return asyncio.run(_render_all(dl, size, shots, theme))
             finally:
