@@ -18,7 +18,7 @@ from .errors import ConflictError, InvalidInputError, NotFoundError, StaleLeaseE
 from .jsonvalues import dump_json
 from .mail_rows import release_task_reservations
 from .models import Task
-from .task_rows import READY_SQL, RETURNING, TASK_SELECT, array_ok, safe_array, task_from_row
+from .task_rows import READY_SQL, RETURNING, TASK_SELECT, task_from_row
 
 if TYPE_CHECKING:
     from .context import StoreContext
@@ -31,13 +31,14 @@ _GRANT = (
 )
 
 #: The task's required skills are a subset of the agent's (case-insensitive).
+#: Unreadable JSON is never claimable.  Kept lean on purpose (each JSON
+#: function re-parses the text; this runs per candidate on the hot path):
+#: a valid non-array value is read as its own elements, as json_each does.
 _SKILLS_SQL = (
-    "(t.required_skills IS NULL OR t.required_skills = '[]' OR "
-    f"({array_ok('t.required_skills')} AND NOT EXISTS ("
-    f"SELECT 1 FROM json_each({safe_array('t.required_skills')}) s "
+    "(t.required_skills IS NULL OR t.required_skills = '[]' OR (json_valid(t.required_skills) AND NOT EXISTS ("
+    "SELECT 1 FROM json_each(CASE WHEN json_valid(t.required_skills) THEN t.required_skills ELSE '[]' END) s "
     "WHERE lower(s.value) NOT IN (SELECT lower(a.value) FROM json_each("
-    "(SELECT CASE WHEN json_valid(skills) AND json_type(CASE WHEN json_valid(skills) THEN skills END) = 'array'"
-    " THEN skills ELSE '[]' END FROM agents WHERE id = ?)) a))))"
+    "(SELECT CASE WHEN json_valid(skills) THEN skills ELSE '[]' END FROM agents WHERE id = ?)) a))))"
 )
 
 _NEXT_READY = (
