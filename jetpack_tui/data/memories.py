@@ -32,6 +32,7 @@ from .memory_models import MEMORY_SELECT, MEMORY_TYPES, Memory, MemoryHit, decod
 from .memory_ranking import fuse
 from .task_context import TaskContext, get_task_context
 from .vector_index import VectorIndex
+from .paging import page
 
 #: Embedder name recorded for a caller-given vector when no embedder is configured.
 EXTERNAL_EMBEDDER = f"external:{DIMENSIONS}"
@@ -251,12 +252,7 @@ class Memories:
             raise InvalidInputError(f"cannot sort memories by {order_by!r}")
         direction = "DESC" if descending else "ASC"
         sql = f"{MEMORY_SELECT}{where} ORDER BY {column} {direction}, m.rowid {direction}"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            try:
-                params += [int(limit), int(offset)]
-            except (TypeError, ValueError, OverflowError):  # nan, inf, "ten"
-                raise InvalidInputError(f"limit and offset must be integers, not {limit!r}, {offset!r}") from None
+        sql, params = page(sql, params, limit, offset)
         return [memory_from_row(row) for row in self._engine.rows(sql, params)]
 
     def count(self, *, type=None, task_id=None, agent_id=None, embedder=None, min_importance=None,

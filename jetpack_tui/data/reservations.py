@@ -38,6 +38,7 @@ from .reservation_models import (
     normalise,
     reservation_from_row,
 )
+from .paging import page
 
 #: Longest pattern accepted (a reservation names files, not documents).
 MAX_PATH = 4096
@@ -129,12 +130,7 @@ class Reservations:
             params.append(path_contains)
         sql = SELECT + (" WHERE " + " AND ".join(clauses) if clauses else "")
         sql += " ORDER BY r.file_path, r.created_at, r.id"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            try:
-                params += [int(limit), int(offset)]
-            except (TypeError, ValueError, OverflowError):  # nan, inf, "ten"
-                raise InvalidInputError(f"limit and offset must be integers, not {limit!r}, {offset!r}") from None
+        sql, params = page(sql, params, limit, offset)
         found = [reservation_from_row(row, moment) for row in self._engine.rows(sql, params)]
         return [r for r in found if r.active] if active_only else found
 

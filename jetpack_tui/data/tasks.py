@@ -22,6 +22,7 @@ from .models import PRIORITIES, Blockers, Task, TaskEvent
 from .task_lifecycle import TaskLifecycle
 from .task_operator import TaskOperatorActions
 from .task_rows import EVENT_SELECT, READY_SQL, TASK_SELECT, event_from_row, rank_of, task_from_row
+from .paging import page
 
 #: Columns the task list can be sorted by (whitelist: never interpolate input).
 SORTABLE = {
@@ -196,12 +197,7 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
             raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
         direction = "DESC" if descending else "ASC"
         sql = f"{TASK_SELECT}{where} ORDER BY {column} {direction}, t.created_at {direction}, t.id"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            try:
-                params += [int(limit), int(offset)]
-            except (TypeError, ValueError, OverflowError):  # nan, inf, "ten"
-                raise InvalidInputError(f"limit and offset must be integers, not {limit!r}, {offset!r}") from None
+        sql, params = page(sql, params, limit, offset)
         return [task_from_row(row) for row in self._engine.rows(sql, params)]
 
     def count(self, *, status=None, claimed_by=None, ready=None, parent_id=None, text=None,
