@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.server
 import logging
-import os
 import socket
 import threading
 import traceback
@@ -396,31 +395,3 @@ def test_bad_urls(url: str) -> None:
     with pytest.raises(ValueError) as ei:
         HranaClient(url, auth_token=TOKEN)
     assert TOKEN not in str(ei.value)
-
-
-# ---------------------------------------------------------------- finder
-
-
-def test_find_tursodb_honours_env_var(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    real = _require_tursodb()
-    monkeypatch.setenv(turso_server.ENV_VAR, real)
-    assert find_tursodb() == real
-    monkeypatch.setenv(turso_server.ENV_VAR, str(tmp_path / "missing"))
-    assert find_tursodb() is None
-    script = tmp_path / "tursodb"
-    script.write_text("#!/bin/sh\nexit 0\n")
-    script.chmod(0o755)
-    monkeypatch.setenv(turso_server.ENV_VAR, str(script))
-    assert find_tursodb() is None  # wrappers/scripts are not the native binary
-    assert all(isinstance(p, Path) for p in turso_server.TURSODB_SEARCH_PATHS)
-
-
-def test_run_sync_server_stops_process_by_pid(tmp_path: Path) -> None:
-    exe = _require_tursodb()
-    port = _free_port()
-    with run_sync_server(tmp_path / "s.db", port=port, binary=exe) as url:
-        assert url == f"http://127.0.0.1:{port}"
-        assert HranaClient(url).execute("SELECT 42") == [(42,)]
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    assert os.path.exists(tmp_path / "s.db")
