@@ -37,20 +37,26 @@ def seed(path: str, count: int) -> None:
         dl.engine.write(write)
 
 
-def claim_worker(path: str, agent: str, single_thread: bool, barrier, results) -> None:
+def claim_until_empty(dl, agent: str) -> tuple[list[str], int]:
+    """Claim until nothing is claimable; the ids granted and the errors seen
+    (also used by bench/sync.py, through the primary)."""
     claimed, errors = [], 0
+    while True:
+        try:
+            task = dl.tasks.claim(agent)
+        except JetpackError:
+            errors += 1
+            continue
+        if task is None:
+            return claimed, errors
+        claimed.append(task.id)
+
+
+def claim_worker(path: str, agent: str, single_thread: bool, barrier, results) -> None:
     with create_local_data_layer(path, busy_deadline=60, single_thread=single_thread) as dl:
         dl.agents.register(agent, skills=["Python"])
         barrier.wait()
-        while True:
-            try:
-                task = dl.tasks.claim(agent)
-            except JetpackError:
-                errors += 1
-                continue
-            if task is None:
-                break
-            claimed.append(task.id)
+        claimed, errors = claim_until_empty(dl, agent)
     results.put((claimed, errors, time.perf_counter()))
 
 

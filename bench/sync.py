@@ -31,7 +31,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from jetpack_tui.data import JetpackError  # noqa: E402
+from claims import claim_until_empty  # noqa: E402 (bench/ is this script's folder)
 from jetpack_tui.data.turso import create_turso_data_layer  # noqa: E402
 from jetpack_tui.data.turso.hrana import HranaClient  # noqa: E402
 from jetpack_tui.data.turso.server import find_tursodb, not_found_message, run_sync_server  # noqa: E402
@@ -97,19 +97,10 @@ def latency(url: str, folder: str, interval: float, rounds: int) -> None:
 
 # -- claims ---------------------------------------------------------------------------
 def claim_worker(url: str, folder: str, agent: str, barrier, results) -> None:
-    claimed, errors = [], 0
     with open_layer(url, folder, agent) as dl:
         dl.agents.register(agent, skills=["python"])
         barrier.wait()
-        while True:
-            try:
-                task = dl.tasks.claim(agent)
-            except JetpackError:
-                errors += 1
-                continue
-            if task is None:
-                break
-            claimed.append(task.id)
+        claimed, errors = claim_until_empty(dl, agent)
     results.put((claimed, errors, time.perf_counter()))
 
 

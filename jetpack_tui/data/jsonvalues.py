@@ -70,3 +70,12 @@ def as_text(raw: Any) -> str | None:
     if isinstance(raw, bytes):
         return raw.decode("utf-8", errors="replace")
     return str(raw)
+
+
+def known_value(raw: Any, allowed: Any, name: str, problems: list[str], default: str = "") -> str:
+    """A status/priority/type as stored (text), flagged when not one of ``allowed``:
+    the row still lists with the value another client wrote."""
+    value = as_text(raw) or default
+    if value not in allowed:
+        problems.append(f"{name}: unknown value {value!r}")
+    return value

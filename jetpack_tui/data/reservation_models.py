@@ -27,7 +27,7 @@ from typing import Any
 from .clock import parse_timestamp
 from .errors import ConflictError
 from .globs import glob_matches, overlap_witness
-from .jsonvalues import as_text
+from .jsonvalues import as_text, known_value
 
 RESERVATION_TYPES = ("edit", "read", "create", "delete")
 RESERVATION_STATUSES = ("active", "released")
@@ -113,12 +113,8 @@ def reservation_from_row(row: tuple, now: float) -> Reservation:
     values = dict(zip(COLUMNS, row))
     problems: list[str] = []
     raw: dict[str, Any] = {}
-    kind = as_text(values["reservation_type"]) or ""
-    if kind not in RESERVATION_TYPES:
-        problems.append(f"reservation_type: unknown value {kind!r}")
-    status = as_text(values["status"]) or ""
-    if status not in RESERVATION_STATUSES:
-        problems.append(f"status: unknown value {status!r}")
+    kind = known_value(values["reservation_type"], RESERVATION_TYPES, "reservation_type", problems)
+    status = known_value(values["status"], RESERVATION_STATUSES, "status", problems)
     path = as_text(values["file_path"])
     if not path:
         problems.append("file_path: empty")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import parse_timestamp
-from .jsonvalues import as_text, read_json, read_list
+from .jsonvalues import as_text, known_value, read_json, read_list
 from .models import PRIORITIES, TASK_STATUSES, Task, TaskEvent
 
 #: Always-valid JSON array text for ``json_each`` over a column that other
@@ -72,12 +72,8 @@ def task_from_row(row: tuple) -> Task:
     problems: list[str] = []
     raw: dict[str, Any] = {}
 
-    status = as_text(values["status"]) or "pending"
-    if status not in TASK_STATUSES:
-        problems.append(f"status: unknown value {status!r}")
-    priority = as_text(values["priority"]) or "medium"
-    if priority not in PRIORITIES:
-        problems.append(f"priority: unknown value {priority!r}")
+    status = known_value(values["status"], TASK_STATUSES, "status", problems, "pending")
+    priority = known_value(values["priority"], PRIORITIES, "priority", problems, "medium")
     skills, skills_ok = read_list(values["required_skills"])
     deps, deps_ok = read_list(values["dependencies"])
     for name, ok in (("required_skills", skills_ok), ("dependencies", deps_ok)):
