@@ -112,7 +112,7 @@ def main() -> None:
     print(f"baseline (bare BEGIN IMMEDIATE; UPDATE; COMMIT) {bare_rate:,.0f} tx/s ({bare_errors} errors)")
 
     ok = True
-    for label, single_thread in (("dedicated db thread (default)", False), ("single_thread=True", True)):
+    for label, single_thread in (("any thread (default)", False), ("single_thread=True", True)):
         claims_db = os.path.join(folder, f"claims-{single_thread}.db")
         seed(claims_db, args.tasks)
         elapsed, claimed, errors = run(claim_worker, args.procs,

@@ -122,7 +122,7 @@ class KeywordSearch:
         self.has_fts = "memories_fts" in names
         self._has_vocab = "memories_fts_vocab" in names
         #: The scan's sample (lower-cased newest texts, average length), kept
-        #: while the change cursor stays put; used on the engine thread only.
+        #: while the change cursor stays put; used under the engine lock only.
         self._sample: tuple[int, list[str], float] | None = None
 
     def search(self, text: str | None, limit: int, *, types: Sequence[str] | None = None,

@@ -35,9 +35,9 @@ def create_local_data_layer(
 ) -> LocalDataLayer:
     """Open (creating and upgrading as needed) the database at ``path``.
 
-    ``single_thread=True`` is for agents that are one loop: queries run on the
-    calling thread (faster claims) and other threads are refused.  The
-    default runs them on a private database thread, safe from any thread.
+    Queries run on the calling thread, one at a time (the engine's lock), so
+    the default is safe from any thread.  ``single_thread=True`` is a checked
+    promise for agents that are one loop: other threads are refused.
     """
     engine = open_engine(os.fspath(path), read_only=read_only, busy_deadline=busy_deadline,
                          single_thread=single_thread)

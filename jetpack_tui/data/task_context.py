@@ -6,7 +6,7 @@ results (the work it builds on), the mail about it, the memories written for
 it and the memories most relevant to its title and description.  The rows
 are read in one read so they are consistent with each other; related
 memories are searched afterwards (the embedder may be a network call, which
-must not run on the database thread).
+must not run while the connection's lock is held).
 
 Messages are read with plain SELECTs on ``messages`` (``dl.messages`` is a
 separate module); broken rows are flagged, never raised.

@@ -17,7 +17,7 @@ delivered in order, one call at a time.  Nothing here ever blocks the
 caller's thread except :meth:`ChangeWatcher.stop`, which returns within a few
 milliseconds unless a callback is still running.
 
-The DataLayer serialises its queries on its one database thread, so calling
+The DataLayer serialises its queries on its one connection, so calling
 ``dl`` methods from the checker thread is safe.
 """
 

@@ -43,7 +43,7 @@ class ActionConflicted(Message):
 
 
 class ActionWaiting(Message):
-    """A write waits for another process's lock (posted from the database thread)."""
+    """A write waits for another process's lock (posted from the waiting thread)."""
 
     def __init__(self, waited: float) -> None:
         super().__init__()
@@ -88,9 +88,9 @@ class ActionRunner:
             engine.on_busy = self._waiting
 
     def _waiting(self, waited: float) -> None:
-        """Database thread: a write retries while another process holds the
-        lock; tell the operator (throttled; post_message is thread-safe and
-        never blocks the database thread)."""
+        """The writing thread: a write retries while another process holds
+        the lock; tell the operator (throttled; post_message is thread-safe
+        and never blocks the writer)."""
         if self._noted is not None and self._noted <= waited < self._noted + self.WAIT_NOTE_EVERY:
             return
         self._noted = waited

@@ -52,7 +52,7 @@ class TursoEngine(Engine):
         self.sync_timeout = sync_timeout
         #: While the primary failed this recently, writes don't wait for it again.
         self.retry_offline_after = retry_offline_after
-        self._tx: Any = None  # the Tx of the write running on the engine thread
+        self._tx: Any = None  # the Tx of the write in progress (under the engine lock)
         self._dirty = False
         self._pulled = 0  # pulls that brought changes: the data version
         self._origin = f"{remote_url} {replica_path}"
@@ -261,7 +261,7 @@ class TursoEngine(Engine):
         return len(done)
 
     def sync_once(self) -> tuple[bool, int, str | None]:
-        """Push the outbox, pull; on the engine thread.  Returns
+        """Push the outbox, pull; under the engine lock.  Returns
         ``(pulled_changes, pushed, error)``; never raises for a network failure.
 
         While the primary is known to be down, a cheap request from the
