@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import libsql_experimental as libsql
@@ -149,7 +150,7 @@ def translate(error: BaseException, where: str) -> JetpackError:
 
 
 class Engine:
-    """Serialises all database work of this process onto one thread."""
+    """Serialises all database work of this process on one connection."""
 
     def __init__(
         self,
@@ -159,6 +160,7 @@ class Engine:
         busy_deadline: float = 10.0,
         connect: Callable[[str], Any] | None = None,
         single_thread: bool = False,
+        own_thread: bool = False,
     ) -> None:
         self.path = path
         self.read_only = read_only
@@ -173,6 +175,12 @@ class Engine:
         self.single_thread = single_thread
         self._owner = threading.get_ident() if single_thread else None
         self._lock = threading.RLock()
+        #: ``own_thread``: for drivers whose connections must stay on the
+        #: thread that made them (pyturso: sharing one aborted the process),
+        #: every call is handed to one private thread instead (~110 µs each).
+        self._thread: ThreadPoolExecutor | None = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="jetpack-db") if own_thread else None)
+        self._thread_id: int | None = None
         self._conn: Any = None
         self._connect = connect or (lambda p: libsql.connect(p, isolation_level=None))
         self.run(self._open)
@@ -180,6 +188,7 @@ class Engine:
 
     # -- plumbing -----------------------------------------------------------
     def _open(self) -> None:
+        self._thread_id = threading.get_ident()
         try:
             self._conn = self._connect(self.path)
         except BaseException as error:  # noqa: BLE001 - panics are BaseException
@@ -194,6 +203,14 @@ class Engine:
             raise JetpackError(
                 f"{self.path}: opened with single_thread=True; use it only from the thread that opened it"
             )
+        if self._thread is not None and threading.get_ident() != self._thread_id:
+            try:
+                return self._thread.submit(self._run_here, fn, *args).result()
+            except RuntimeError:  # the thread was shut down by close()
+                raise ClosedError(f"{self.path}: the DataLayer is closed") from None
+        return self._run_here(fn, *args)
+
+    def _run_here(self, fn: Callable[..., T], *args: Any) -> T:
         with self._lock:
             if self._closed:
                 raise ClosedError(f"{self.path}: the DataLayer is closed")
@@ -319,16 +336,23 @@ class Engine:
             raise
 
     def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            if self._conn is not None:
-                try:
-                    self._conn.close()
-                except BaseException:  # noqa: BLE001
-                    pass
-            self._conn = None
+        if self._closed:
+            return
+        try:
+            self.run(self._close)
+        except ClosedError:
+            pass
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+
+    def _close(self) -> None:
+        self._closed = True
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except BaseException:  # noqa: BLE001
+                pass
+        self._conn = None
 
     @property
     def closed(self) -> bool:

@@ -52,7 +52,7 @@ class TursoEngine(Engine):
         self.sync_timeout = sync_timeout
         #: While the primary failed this recently, writes don't wait for it again.
         self.retry_offline_after = retry_offline_after
-        self._tx: Any = None  # the Tx of the write in progress (under the engine lock)
+        self._tx: Any = None  # the Tx of the write running on the engine thread
         self._dirty = False
         self._pulled = 0  # pulls that brought changes: the data version
         self._origin = f"{remote_url} {replica_path}"
@@ -63,7 +63,8 @@ class TursoEngine(Engine):
                 return turso.sync.connect(path, remote_url, auth_token=auth_token,
                                           client_name="jetpack-tui", isolation_level=None)
 
-        super().__init__(replica_path, read_only=read_only, busy_deadline=session.busy_deadline, connect=connect)
+        super().__init__(replica_path, read_only=read_only, busy_deadline=session.busy_deadline, connect=connect,
+                         own_thread=True)
         state.set_queue(len(outbox), outbox.rejected)
 
     @property
@@ -261,7 +262,7 @@ class TursoEngine(Engine):
         return len(done)
 
     def sync_once(self) -> tuple[bool, int, str | None]:
-        """Push the outbox, pull; under the engine lock.  Returns
+        """Push the outbox, pull; on the engine thread.  Returns
         ``(pulled_changes, pushed, error)``; never raises for a network failure.
 
         While the primary is known to be down, a cheap request from the
