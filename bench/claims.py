@@ -1,11 +1,21 @@
 """Claim throughput: N processes claiming from one file, against a bare baseline.
 
-    python bench/claims.py [--procs 8] [--tasks 10000]
+    python bench/claims.py [--procs 8] [--tasks 10000] [--rounds 3]
 
-Prints claims/s of ``dl.tasks.claim`` (skills, dependencies, lease, audit row
-and change-feed row included) and, measured in the same run on a fresh file of
-the same shape, a bare single-row ``BEGIN IMMEDIATE; UPDATE; COMMIT`` loop by
-the same number of processes, plus the ratio (target >= 0.5) and the number of
+Each round measures, on fresh files of the same shape (10k tasks, the full
+schema with its triggers), one after another in a rotating order so that
+machine noise hits them alike:
+
+* baseline: a bare single-row ``BEGIN IMMEDIATE; UPDATE; COMMIT`` loop;
+* ``dl.tasks.claim`` (skills, dependencies, lease, audit row and change-feed
+  row included), default mode and ``single_thread=True``;
+* two calibration lines, raw connections with no Python layer: the
+  DataLayer's own claim statement (``CLAIM_NEXT_SQL``, what the SQL alone
+  costs) and the minimal claim of the shared notes (``UPDATE … WHERE id =
+  (SELECT … LIMIT 1) RETURNING id``: no skills, dependencies or lease).
+
+It prints every round, then the median of each line and its ratio to the
+baseline's median (target for ``dl.tasks.claim`` >= 0.5), and the number of
 errors and double claims (target 0).
 """
 
@@ -14,6 +24,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -22,6 +33,12 @@ from collections import Counter
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from jetpack_tui.data import JetpackError, create_local_data_layer  # noqa: E402
+from jetpack_tui.data.task_lifecycle import CLAIM_NEXT_SQL, claim_next_params  # noqa: E402
+
+MINIMAL_CLAIM_SQL = (
+    "UPDATE tasks SET status = 'claimed', claimed_by = ? WHERE id = (SELECT id FROM tasks"
+    " WHERE status = 'pending' ORDER BY priority_rank, created_at LIMIT 1) RETURNING id"
+)
 
 
 def seed(path: str, count: int) -> None:
@@ -52,6 +69,15 @@ def claim_until_empty(dl, agent: str) -> tuple[list[str], int]:
         claimed.append(task.id)
 
 
+def raw_connection(path: str):
+    import libsql_experimental as libsql
+
+    conn = libsql.connect(path, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA synchronous = NORMAL")  # the DataLayer runs with NORMAL too
+    return conn
+
+
 def claim_worker(path: str, agent: str, single_thread: bool, barrier, results) -> None:
     with create_local_data_layer(path, busy_deadline=60, single_thread=single_thread) as dl:
         dl.agents.register(agent, skills=["Python"])
@@ -60,12 +86,29 @@ def claim_worker(path: str, agent: str, single_thread: bool, barrier, results) -
     results.put((claimed, errors, time.perf_counter()))
 
 
-def bare_worker(path: str, agent: str, ids: list[str], barrier, results) -> None:
-    import libsql_experimental as libsql
+def raw_claim_worker(path: str, agent: str, minimal: bool, barrier, results) -> None:
+    conn = raw_connection(path)
+    conn.execute("INSERT INTO agents(id, name, skills) VALUES (?, ?, '[\"Python\"]')", (agent, agent))
+    claimed, errors = [], 0
+    barrier.wait()
+    while True:
+        try:
+            if minimal:
+                rows = conn.execute(MINIMAL_CLAIM_SQL, (agent,)).fetchall()
+            else:
+                params = claim_next_params(agent, time.time(), 120.0, agent, "claim", None)
+                rows = conn.execute(CLAIM_NEXT_SQL, params).fetchall()
+        except ValueError:
+            errors += 1
+            continue
+        if not rows:
+            break
+        claimed.append(rows[0][0])
+    results.put((claimed, errors, time.perf_counter()))
 
-    conn = libsql.connect(path, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 5000")
-    conn.execute("PRAGMA synchronous = NORMAL")  # the DataLayer runs with NORMAL too
+
+def bare_worker(path: str, agent: str, ids: list[str], barrier, results) -> None:
+    conn = raw_connection(path)
     errors = 0
     barrier.wait()
     for task_id in ids:
@@ -94,35 +137,64 @@ def run(target, procs: int, argsets) -> tuple[float, list, int]:
     return finished - started, claimed, sum(out[1] for out in outputs)
 
 
+LINES = (
+    ("baseline", "bare BEGIN IMMEDIATE; UPDATE; COMMIT"),
+    ("default", "dl.tasks.claim, default"),
+    ("single", "dl.tasks.claim, single_thread=True"),
+    ("raw", "raw CLAIM_NEXT_SQL (no Python layer)"),
+    ("minimal", "raw minimal claim (shared notes' form)"),
+)
+
+
+def measure(line: str, folder: str, round_no: int, procs: int, tasks: int) -> tuple[float, int, int, int]:
+    """One line of one round: (per second, errors, double claims, granted)."""
+    path = os.path.join(folder, f"{line}-{round_no}.db")
+    seed(path, tasks)
+    agents = [f"agent-{n}" for n in range(procs)]
+    if line == "baseline":
+        ids = [f"t{i:06d}" for i in range(tasks)]
+        argsets = [(path, agents[n], ids[n::procs]) for n in range(procs)]
+        elapsed, done, errors = run(bare_worker, procs, argsets)
+    elif line in ("default", "single"):
+        elapsed, done, errors = run(claim_worker, procs, [(path, a, line == "single") for a in agents])
+    else:
+        elapsed, done, errors = run(raw_claim_worker, procs, [(path, a, line == "minimal") for a in agents])
+    os.remove(path)
+    doubles = sum(1 for n in Counter(done).values() if n > 1)
+    return len(done) / elapsed, errors, doubles, len(done)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--procs", type=int, default=8)
     parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="jetpack-bench-")
-    bare_db = os.path.join(folder, "bare.db")
-    seed(bare_db, args.tasks)
-    ids = [f"t{i:06d}" for i in range(args.tasks)]
-    shares = [ids[n::args.procs] for n in range(args.procs)]
-    bare_elapsed, bare_done, bare_errors = run(bare_worker, args.procs,
-                                               [(bare_db, f"agent-{n}", shares[n]) for n in range(args.procs)])
-    bare_rate = len(bare_done) / bare_elapsed
-    print(f"processes            {args.procs}")
-    print(f"tasks                {args.tasks}")
-    print(f"baseline (bare BEGIN IMMEDIATE; UPDATE; COMMIT) {bare_rate:,.0f} tx/s ({bare_errors} errors)")
-
+    print(f"processes {args.procs}, tasks {args.tasks}, rounds {args.rounds}")
+    rates: dict[str, list[float]] = {line: [] for line, _ in LINES}
     ok = True
-    for label, single_thread in (("any thread (default)", False), ("single_thread=True", True)):
-        claims_db = os.path.join(folder, f"claims-{single_thread}.db")
-        seed(claims_db, args.tasks)
-        elapsed, claimed, errors = run(claim_worker, args.procs,
-                                       [(claims_db, f"agent-{n}", single_thread) for n in range(args.procs)])
-        doubles = sum(1 for n in Counter(claimed).values() if n > 1)
-        rate = len(claimed) / elapsed
-        print(f"claims, {label:30s} {rate:7,.0f} claims/s  ratio {rate / bare_rate:.2f} (target >= 0.5)"
-              f"  double claims {doubles}  errors {errors}  claimed {len(claimed)}")
-        ok = ok and doubles == 0 and errors == 0 and len(claimed) == args.tasks
-    print("result               " + ("OK" if ok else "PROBLEM"))
+    for round_no in range(1, args.rounds + 1):
+        cells = []
+        # Rotate the order each round: a line run right after another one
+        # shares the kernel's write-back of the previous file.
+        order = LINES[round_no % len(LINES):] + LINES[:round_no % len(LINES)]
+        for line, _label in order:
+            rate, errors, doubles, granted = measure(line, folder, round_no, args.procs, args.tasks)
+            rates[line].append(rate)
+            cells.append(f"{line} {rate:6,.0f}")
+            ok = ok and errors == 0 and doubles == 0 and granted == args.tasks
+            if errors or doubles or granted != args.tasks:
+                print(f"  round {round_no} {line}: errors {errors}, double claims {doubles}, granted {granted}")
+        print(f"round {round_no}: " + "  ".join(cells) + "  (per second)")
+    base = statistics.median(rates["baseline"])
+    print("median over rounds:")
+    for line, label in LINES:
+        rate = statistics.median(rates[line])
+        target = "  (target >= 0.5)" if line in ("default", "single") else ""
+        print(f"  {label:40s} {rate:7,.0f}/s  ratio {rate / base:.2f}{target}")
+    print("errors and double claims: " + ("0" if ok else "SEE ABOVE"))
+    print("result " + ("OK" if ok else "PROBLEM"))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,17 @@ _NEXT_READY = (
     " ORDER BY t.priority_rank, t.created_at LIMIT 1"
 )
 
+#: The claim's hot path: one self-contained compare-and-swap statement that
+#: picks and grants the best ready task and returns the granted row.
+#: ``bench/claims.py`` also runs it raw, to show what the SQL alone costs.
+CLAIM_NEXT_SQL = f"{_GRANT} WHERE id = ({_NEXT_READY}) AND status = 'pending' {RETURNING}"
+
+
+def claim_next_params(agent_id: str, moment: float, seconds: float, actor: str, action: str,
+                      session_id: str | None) -> tuple:
+    """Parameters of :data:`CLAIM_NEXT_SQL`, in order."""
+    return (agent_id, moment, moment + seconds, moment, actor, action, session_id, moment, agent_id)
+
 
 class TaskLifecycle:
     """Mixed into :class:`~jetpack_tui.data.tasks.Tasks`."""
@@ -121,11 +132,8 @@ class TaskLifecycle:
         """The hot path: one self-contained compare-and-swap statement picks
         and grants the best ready task and returns the granted row (no
         read-back: in Turso mode that would cost a pull)."""
-        moment = clock.now()
         rows = self._engine.write_statement(
-            f"{_GRANT} WHERE id = ({_NEXT_READY}) AND status = 'pending' {RETURNING}",
-            (agent_id, moment, moment + seconds, moment, actor, action, session_id, moment, agent_id),
-        )
+            CLAIM_NEXT_SQL, claim_next_params(agent_id, clock.now(), seconds, actor, action, session_id))
         return task_from_row(rows[0]) if rows else None
 
     # -- holder operations: each needs the current lease token ------------------
