@@ -18,6 +18,18 @@ def test_data_layer_never_imports_textual():
     assert out.stdout.strip() == ""
 
 
+def test_an_agent_that_only_claims_never_loads_numpy(tmp_path):
+    """numpy (~30 ms to import, plus BLAS threads) is for memory search only."""
+    code = ("import sys; from jetpack_tui.data import create_local_data_layer\n"
+            f"dl = create_local_data_layer({str(tmp_path / 'j.db')!r})\n"
+            "dl.agents.register('a'); dl.tasks.create('t'); t = dl.tasks.claim('a')\n"
+            "dl.tasks.complete(t.id, 'a', t.claim_token); dl.messages.send('a', 'b', 'hi', {})\n"
+            "dl.memories.list(); dl.close()\n"
+            "print('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"
+
+
 def test_no_python_file_over_400_lines():
     big = {str(p.relative_to(ROOT)): n for p in ROOT.glob("jetpack_tui/**/*.py")
            if (n := len(p.read_text().splitlines())) > 420}

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from . import clock
 from .context import StoreContext
@@ -31,8 +29,12 @@ from .keyword_search import KeywordSearch
 from .memory_models import MEMORY_SELECT, MEMORY_TYPES, Memory, MemoryHit, decode_embedding, memory_from_row
 from .memory_ranking import fuse
 from .task_context import TaskContext, get_task_context
-from .vector_index import VectorIndex
 from .paging import page
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .vector_index import VectorIndex
 
 #: Embedder name recorded for a caller-given vector when no embedder is configured.
 EXTERNAL_EMBEDDER = f"external:{DIMENSIONS}"
@@ -45,6 +47,8 @@ _WITH_ROWID = MEMORY_SELECT.replace(" FROM memories m", ", m.rowid FROM memories
 
 def embedding_blob(vector: Any, *, what: str = "embedding") -> bytes:
     """1536 finite floats (sequence, array or raw float32 bytes) -> the stored blob."""
+    import numpy as np  # loaded on first use: agents that only claim tasks never pay for it
+
     if isinstance(vector, (bytes, bytearray, memoryview)):
         raw = bytes(vector)
         if len(raw) != DIMENSIONS * 4:
@@ -96,7 +100,7 @@ class Memories:
         self._engine = ctx.engine
         self.embedder = embedder
         self._keywords = KeywordSearch(self._engine)
-        self._vectors = VectorIndex(self._engine)
+        self._vectors: VectorIndex | None = None
 
     @property
     def has_keyword_index(self) -> bool:
@@ -105,6 +109,11 @@ class Memories:
 
     @property
     def vector_index(self) -> VectorIndex:
+        """Built on first use (it loads numpy, ~30 ms, and starts BLAS threads)."""
+        if self._vectors is None:
+            from .vector_index import VectorIndex
+
+            self._vectors = VectorIndex(self._engine)
         return self._vectors
 
     def _default_embedder_name(self) -> str:
@@ -289,6 +298,7 @@ class Memories:
             raise InvalidInputError("search needs text, an embedding, or both")
         if text is not None and not isinstance(text, str):
             raise InvalidInputError("search text must be a string")
+        import numpy as np
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise InvalidInputError(f"k must be an integer between 1 and {MAX_K}")
         types = _types(type)
@@ -301,7 +311,7 @@ class Memories:
         elif embed and self.embedder is not None and text and text.strip():
             query, name = np.frombuffer(self._embed(text), dtype="<f4"), self.embedder.name
         keyword = self._keywords.search(text, depth, types=types, min_importance=level) if text else []
-        vector = self._vectors.search(query, name, depth, types=types, min_importance=level) if name else []
+        vector = self.vector_index.search(query, name, depth, types=types, min_importance=level) if name else []
         vector = [(rowid, score) for rowid, score in vector if score > min_similarity]
         return self._hits(fuse(keyword, vector, k))
 
@@ -321,7 +331,7 @@ class Memories:
         vector, _problem = decode_embedding(blob)
         if vector is None or not isinstance(name, str) or not name:
             return []
-        found = self._vectors.search(vector, name, k, types=_types(type),
+        found = self.vector_index.search(vector, name, k, types=_types(type),
                                      min_importance=_importance_arg(min_importance, "min_importance"),
                                      exclude_rowid=int(rowid))
         return self._hits(fuse([], found, k))

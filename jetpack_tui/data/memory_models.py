@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .clock import parse_timestamp
 from .embedders import DIMENSIONS
 from .jsonvalues import as_text, read_json
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Kinds of memory agents write (``type`` column); others are flagged on read.
 MEMORY_TYPES = ("general", "fact", "decision", "pattern", "error", "learning", "codebase", "summary")
@@ -76,6 +77,8 @@ class MemoryHit:
 
 def decode_embedding(raw: Any) -> tuple[np.ndarray | None, str | None]:
     """A stored embedding as float32, or ``(None, problem)``; ``(None, None)`` for NULL."""
+    import numpy as np  # loaded on first use (see memories.embedding_blob)
+
     if raw is None:
         return None, None
     if isinstance(raw, memoryview):
@@ -98,6 +101,8 @@ def decode_embeddings(blobs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     Vectorised twin of :func:`decode_embedding` for search and index loads
     (a per-row numpy check costs ~9 us, which adds up over 1000 candidates).
     """
+    import numpy as np
+
     matrix = np.zeros((len(blobs), DIMENSIONS), np.float32)
     shaped = [i for i, b in enumerate(blobs) if isinstance(b, bytes) and len(b) == EMBEDDING_BYTES]
     if shaped:
