@@ -3,7 +3,7 @@
 A replica serves reads even when the primary is gone, so a screen must be
 able to say "stale since 10:42, primary unreachable" instead of silently
 showing old data.  :class:`SyncState` is the one place that knows; it is
-updated under the engine lock and read from any thread.
+updated from the engine thread and read from any thread.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class SyncState:
         self._last_report: SyncReport | None = None
         self._callbacks: list[SyncCallback] = []
 
-    # -- updates (engine lock) ----------------------------------------------------
+    # -- updates (engine thread) -------------------------------------------------
     def contact_ok(self) -> None:
         """A request to the primary worked (a write, a replay)."""
         with self._lock:

@@ -5,8 +5,8 @@ One thread per DataLayer.  Syncs start every ``interval`` seconds (the time
 a sync took is deducted from the wait, so a change shows within about
 ``interval`` + one pull), yet the next starts only after the previous one
 finished: they never overlap and a slow primary slows the loop instead of
-piling up work.  The pull itself runs under the engine lock (pyturso: one
-connection, one thread at a time); this thread only paces it.
+piling up work.  The pull itself runs on the engine thread (pyturso: one
+connection per thread); this thread only paces it.
 """
 
 from __future__ import annotations
