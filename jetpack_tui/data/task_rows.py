@@ -8,24 +8,15 @@ from .clock import parse_timestamp
 from .jsonvalues import as_text, known_value, read_json, read_list
 from .models import PRIORITIES, TASK_STATUSES, Task, TaskEvent
 
-#: Always-valid JSON array text for ``json_each`` over a column that other
-#: clients may have filled with garbage (``json_each`` raises on bad JSON).
-def safe_array(column: str) -> str:
-    return f"(CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN {column} ELSE '[]' END)"
-
-
-def array_ok(column: str) -> str:
-    """SQL truth: the column is NULL or a JSON array (usable for readiness)."""
-    return f"({column} IS NULL OR (json_valid({column}) AND json_type(CASE WHEN json_valid({column}) THEN {column} ELSE 'null' END) = 'array'))"
-
-
 #: A pending task is ready when its dependency list is readable and every
-#: dependency exists and is completed.
+#: dependency exists and is completed.  An unreadable list (not JSON, not an
+#: array) becomes ``[null]``, a dependency that never exists: not ready.
+#: Kept short on purpose: libSQL compiles it again for every statement.
 READY_SQL = (
-    "(t.dependencies IS NULL OR t.dependencies = '[]' OR "
-    f"({array_ok('t.dependencies')} AND NOT EXISTS ("
-    f"SELECT 1 FROM json_each({safe_array('t.dependencies')}) d "
-    "LEFT JOIN tasks dt ON dt.id = d.value WHERE dt.status IS NOT 'completed')))"
+    "(t.dependencies IS NULL OR t.dependencies = '[]' OR NOT EXISTS ("
+    "SELECT 1 FROM json_each(CASE WHEN json_valid(t.dependencies) AND json_type(t.dependencies) = 'array'"
+    " THEN t.dependencies ELSE '[null]' END) d "
+    "LEFT JOIN tasks dt ON dt.id = d.value WHERE dt.status IS NOT 'completed'))"
 )
 
 TASK_COLUMNS = (
