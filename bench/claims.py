@@ -122,6 +122,9 @@ def bare_worker(path: str, agent: str, ids: list[str], barrier, results) -> None
 
 
 def run(target, procs: int, argsets) -> tuple[float, list, int]:
+    """Start ``procs`` spawned workers, release them together; (seconds until
+    the last finished, every id they report, the sum of their counts).
+    Also used by bench/sync.py."""
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(procs + 1), ctx.Queue()
     workers = [ctx.Process(target=target, args=(*argset, barrier, results)) for argset in argsets]

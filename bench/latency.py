@@ -182,7 +182,7 @@ def refresh_cost(count: int, rounds: int) -> tuple[float, float, float]:
 
 
 def refresh_section(small: int, big: int) -> None:
-    print(f"2. refresh after 10 changed rows: changes_since + tasks.get_many (median of 300)")
+    print("2. refresh after 10 changed rows: changes_since + tasks.get_many (median of 300)")
     small_ms, small_full, _ = refresh_cost(small, 300)
     big_ms, big_full, seeded = refresh_cost(big, 300)
     print(f"  {small:>7d} tasks: {small_ms:6.3f} ms   (full reload {small_full:8.1f} ms)")

@@ -19,7 +19,6 @@ Prints, each with a baseline measured in the same run:
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import random
 import statistics
@@ -31,7 +30,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from claims import claim_until_empty  # noqa: E402 (bench/ is this script's folder)
+from claims import claim_until_empty, run  # noqa: E402 (bench/ is this script's folder)
 from jetpack_tui.data.turso import create_turso_data_layer  # noqa: E402
 from jetpack_tui.data.turso.hrana import HranaClient  # noqa: E402
 from jetpack_tui.data.turso.server import find_tursodb, not_found_message, run_sync_server  # noqa: E402
@@ -115,37 +114,18 @@ def bare_worker(url: str, ids: list[str], agent: str, barrier, results) -> None:
     results.put(([], won, time.perf_counter()))
 
 
-def run_procs(target, arg_sets) -> float:
-    ctx = mp.get_context("spawn")
-    barrier, results = ctx.Barrier(len(arg_sets) + 1), ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args, barrier, results)) for args in arg_sets]
-    for proc in procs:
-        proc.start()
-    barrier.wait()
-    start = time.perf_counter()
-    outcomes = [results.get(timeout=600) for _ in procs]
-    for proc in procs:
-        proc.join()
-    run_procs.outcomes = outcomes  # type: ignore[attr-defined]
-    return max(end for _c, _e, end in outcomes) - start
-
-
 def claims(url: str, folder: str, procs: int, tasks: int) -> None:
     hrana = HranaClient(url)
     hrana.batch([("INSERT INTO tasks(id, title, required_skills, dependencies, created_at)"
                   " VALUES (?, 'bench', '[\"python\"]', '[]', ?)", (f"c{i:06d}", f"2026-01-01 {i:06d}"))
                  for i in range(tasks)])
-    seconds = run_procs(claim_worker, [(url, folder, f"agent{n}") for n in range(procs)])
-    outcomes = run_procs.outcomes  # type: ignore[attr-defined]
-    granted = [task for claimed, _e, _t in outcomes for task in claimed]
-    errors = sum(e for _c, e, _t in outcomes)
+    seconds, granted, errors = run(claim_worker, procs, [(url, folder, f"agent{n}") for n in range(procs)])
     audit = Counter(t for (t,) in hrana.execute("SELECT task_id FROM task_events WHERE action = 'claim'"))
 
     hrana.batch(["CREATE TABLE bare(id TEXT PRIMARY KEY, owner TEXT)"])
     hrana.batch([("INSERT INTO bare(id) VALUES (?)", (f"b{i:06d}",)) for i in range(tasks)])
     ids = [f"b{i:06d}" for i in range(tasks)]
-    bare_seconds = run_procs(bare_worker, [(url, ids, f"agent{n}") for n in range(procs)])
-    bare_won = sum(w for _c, w, _t in run_procs.outcomes)  # type: ignore[attr-defined]
+    bare_seconds, _, bare_won = run(bare_worker, procs, [(url, ids, f"agent{n}") for n in range(procs)])
 
     rate, bare_rate = len(granted) / seconds, tasks / bare_seconds
     print(f"\nclaims through the primary ({procs} processes, one replica each, {tasks} tasks)")

@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import dataclasses
 import os
-import statistics
 import subprocess
 import sys
 import tempfile

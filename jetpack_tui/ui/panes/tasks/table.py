@@ -18,7 +18,7 @@ from textual.widgets.data_table import RowDoesNotExist
 from jetpack_tui.data.models import Task
 
 from ..kit.palette import Palette
-from .columns import COLUMN_KEYS, COLUMNS, TIME_COLUMNS, IdText, row_cells
+from .columns import COLUMN_KEYS, COLUMNS, TIME_COLUMNS, row_cells
 
 
 class TaskTable(DataTable):
