@@ -121,21 +121,27 @@ class KeyedTable(DataTable, Generic[T]):
             del self._cells[row_key]
             self.items.pop(row_key, None)
 
-    def show(self, rows: Iterable[tuple[str, T]], now: float) -> None:
-        """Show exactly ``rows`` (``(key, item)``) in this order, reconciling by key."""
-        selected, index = self.selected_id, self.cursor_row
+    def show(self, rows: Iterable[tuple[str, T]], now: float, *, keep_cursor: bool = True) -> None:
+        """Show exactly ``rows`` (``(key, item)``) in this order, reconciling by
+        key; the cursor stays on its row (or goes to the top)."""
+        selected = self.selected_id if keep_cursor else None
+        index = self.cursor_row if keep_cursor else 0
         ordered = list(rows)
         wanted = {key for key, _ in ordered}
         for key in [k for k in self._cells if k not in wanted]:
             self.drop(key)
         for key, item in ordered:
             self.upsert(key, item, now)
-        position = {key: i for i, (key, _) in enumerate(ordered)}
-        current = sorted(self._cells, key=self.get_row_index)
-        if current != [k for k, _ in ordered]:
-            first = self.column_keys[0]
-            self.sort(first, key=lambda c: position.get(getattr(c, "row_key", ""), len(position)))
+        self.order_by([key for key, _ in ordered])
         self.restore_cursor(selected, index)
+
+    def order_by(self, keys: list[str]) -> None:
+        """Put the rows in this order (keys not shown are ignored).  A no-op
+        when the order is already right: any sort repaints every visible cell."""
+        if [row.key.value for row in self.ordered_rows] == [k for k in keys if k in self._cells]:
+            return
+        position = {key: i for i, key in enumerate(keys)}
+        self.sort(self.column_keys[0], key=lambda cell: position.get(getattr(cell, "row_key", ""), len(position)))
 
     def restore_cursor(self, selected: str | None, index: int) -> None:
         if selected is not None and self.select(selected, scroll=False):

@@ -14,8 +14,9 @@ from rich.text import Text
 
 from jetpack_tui.data.models import Task
 
-from ...safe_text import cell, clean, shorten
+from ...safe_text import cell, clean
 from ...timefmt import ago, left
+from ..kit.keyed_table import KeyText, key_cell
 
 FLAG = "⚑ "
 
@@ -44,12 +45,6 @@ COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 COLUMN_BY_SORT = {c.sort: c for c in COLUMNS if c.sort}
 
 
-class IdText(Text):
-    """The id cell; remembers the task id so the table can order rows by task."""
-
-    task_id: str = ""
-
-
 _STATE_STYLE = {
     "ready": "bold", "blocked": "dim", "claimed": "italic", "in_progress": "bold italic",
     "failed": "bold", "cancelled": "dim strike", "completed": "dim",
@@ -73,11 +68,9 @@ def _list_cell(task: Task, name: str) -> Text:
     return cell(", ".join(getattr(task, name)), limit=60)
 
 
-def id_cell(task: Task) -> IdText:
-    label = (FLAG if task.problems else "") + shorten(clean(task.id), 60)
-    text = IdText(label, no_wrap=True, overflow="ellipsis", style="bold" if task.problems else "")
-    text.task_id = task.id
-    return text
+def id_cell(task: Task) -> KeyText:
+    label = (FLAG if task.problems else "") + clean(task.id)
+    return key_cell(task.id, label, style="bold" if task.problems else "")
 
 
 def row_cells(task: Task, now: float, palette: Callable[[str], str] | None = None) -> tuple[Text, ...]:

@@ -160,7 +160,7 @@ class TasksPane(Pane):
             self._set_query(self.query_state.with_(offset=max(0, message.total - 1) // self.page_size * self.page_size))
             return
         at = self._cursor_after_load
-        self.table.show_tasks(message.tasks, self.jetpack.clock(), keep_cursor=at is None)
+        self.table.show(((t.id, t) for t in message.tasks), self.jetpack.clock(), keep_cursor=at is None)
         if at is not None:
             self.table.move_cursor(row=min(at, max(self.table.row_count - 1, 0)))
         self._cursor_after_load = None
@@ -186,13 +186,13 @@ class TasksPane(Pane):
         new = []
         for task_id, task in message.rows.items():
             if task_id in table.tasks:
-                table.upsert(task, now)
+                table.upsert(task_id, task, now)
             else:
                 new.append(task)
         order = self._place(new)
         for task in new:
             if task.id in order:
-                table.upsert(task, now)
+                table.upsert(task.id, task, now)
         for task_id in [k for k in table.tasks if k not in order]:
             table.drop(task_id)
         table.order_by(order)
