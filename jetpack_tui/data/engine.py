@@ -340,8 +340,8 @@ class Engine:
             return
         try:
             self.run(self._close)
-        except ClosedError:
-            pass
+        except JetpackError:  # closed meanwhile, or single_thread and called from another thread
+            self._closed = True
         if self._thread is not None:
             self._thread.shutdown(wait=True)
 
