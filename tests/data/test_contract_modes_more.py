@@ -80,7 +80,7 @@ from test_memories import (  # noqa: F401
     test_store_refuses_bad_input_and_stores_nothing,
     test_vector_formats_agree_with_libsql,
 )
-from test_strict_reservations import PATTERNS
+from test_strict_reservations import PATTERNS, reserve_in_rounds
 
 
 @pytest.fixture
@@ -165,21 +165,10 @@ WORKERS = 3
 
 
 def race_on_replica(url: str, replica: str, worker: int, barrier, results) -> None:
-    from jetpack_tui.data.reservation_models import ReservationConflictError
     from jetpack_tui.data.turso import create_turso_data_layer
 
     with create_turso_data_layer(url, TOKEN, replica_path=replica, sync_interval=None, busy_deadline=60) as dl:
-        outcomes = []
-        for n in range(ROUNDS):
-            barrier.wait(timeout=60)
-            try:
-                dl.reservations.reserve(f"agent{worker}", PATTERNS[worker].format(n=n), "edit", strict=True)
-                outcomes.append((n, "won"))
-            except ReservationConflictError as refused:
-                outcomes.append((n, f"lost to {len(refused.conflicts)}"))
-            except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the test
-                outcomes.append((n, f"error {type(error).__name__}: {error}"))
-        results.put((worker, outcomes))
+        results.put((worker, reserve_in_rounds(dl, worker, ROUNDS, barrier)))
 
 
 def test_strict_reservations_raced_through_the_primary_have_one_winner(turso_primary, tmp_path):  # noqa: F811

@@ -18,21 +18,28 @@ ROUNDS = 25
 PATTERNS = ("r{n}/src/app.py", "r{n}/src/*.py", "r{n}/**/app.py", "r{n}/src/[a-z]pp.*", "./r{n}//src/app.py")
 
 
-def race(path: str, worker: int, barrier, results) -> None:
+def reserve_in_rounds(dl, worker: int, rounds: int, barrier) -> list[tuple[int, str]]:
+    """Each round, all workers start together and reserve overlapping
+    patterns strictly; what happened to this worker in each round.
+    (Also the worker body of the Turso race in test_contract_modes_more.)"""
     from jetpack_tui.data.reservation_models import ReservationConflictError
 
+    outcomes = []
+    for n in range(rounds):
+        barrier.wait(timeout=60)
+        try:
+            dl.reservations.reserve(f"agent{worker}", PATTERNS[worker].format(n=n), "edit", strict=True)
+            outcomes.append((n, "won"))
+        except ReservationConflictError as refused:
+            outcomes.append((n, f"lost to {len(refused.conflicts)}"))
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the test
+            outcomes.append((n, f"error {type(error).__name__}: {error}"))
+    return outcomes
+
+
+def race(path: str, worker: int, barrier, results) -> None:
     with create_local_data_layer(path, busy_deadline=30.0) as dl:
-        outcomes = []
-        for n in range(ROUNDS):
-            barrier.wait(timeout=60)
-            try:
-                dl.reservations.reserve(f"agent{worker}", PATTERNS[worker].format(n=n), "edit", strict=True)
-                outcomes.append((n, "won"))
-            except ReservationConflictError as refused:
-                outcomes.append((n, f"lost to {len(refused.conflicts)}"))
-            except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the test
-                outcomes.append((n, f"error {type(error).__name__}: {error}"))
-        results.put((worker, outcomes))
+        results.put((worker, reserve_in_rounds(dl, worker, ROUNDS, barrier)))
 
 
 def test_concurrent_strict_reservations_exactly_one_wins(tmp_path):

@@ -239,3 +239,9 @@ class Locker:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+@pytest.fixture
+def anyio_backend():
+    """The dashboard tests run on asyncio (Textual's loop)."""
+    return "asyncio"

@@ -11,7 +11,6 @@ afterwards (checksum by another process).
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from rich.text import Span, Text
@@ -25,6 +24,7 @@ from jetpack_tui.ui.safe_text import clean
 
 from .attacks import ATTACKS, logical_checksum
 from .conftest import copy_template
+from .pilot import wait_for
 
 pytestmark = pytest.mark.anyio
 NOW = 1_768_730_400.0  # frozen: 2026-01-18 10:00 UTC
@@ -34,21 +34,9 @@ PANE_OF = {"tasks": ("tasks", "title"), "agents": ("agents", "name"), "messages"
            "file_reservations": ("reservations", "file_path"), "memories": ("memory", "content")}
 
 
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
 #: The 10k old threads page past the first 200: the newest of them must be on screen.
 ON_SCREEN = {"message-10k-threads": "T-10000"}
 FILTERED: set[str] = set()
-
-
-async def wait_for(pilot, condition, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.02)
 
 
 async def settled(pilot, app, pane_id: str) -> None:

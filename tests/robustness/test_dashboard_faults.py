@@ -6,7 +6,6 @@ status line warns, the last data stays on screen, actions are refused)."""
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
@@ -17,21 +16,10 @@ from jetpack_tui.ui.app import JetpackApp
 from jetpack_tui.ui.panes.tasks.table import TaskTable
 
 from .conftest import Locker
+from .pilot import wait_for
 
 pytestmark = pytest.mark.anyio
 NOW = 1_768_730_400.0
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-async def wait_for(pilot, condition, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.02)
 
 
 def notes(app) -> list[str]:

@@ -10,7 +10,6 @@ line, notifications, every rendered cell), in an error, a repr or a log file.
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import pytest
@@ -21,22 +20,11 @@ from jetpack_tui.ui.actions import ActionFailed, ActionSucceeded
 from jetpack_tui.ui.app import JetpackApp
 from jetpack_tui.ui.panes.tasks.table import TaskTable
 
+from .pilot import wait_for
 from .test_bad_rows_dashboard import texts
 
 pytestmark = pytest.mark.anyio
 NOW = 1_768_730_400.0
-
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-async def wait_for(pilot, condition, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.05)
 
 
 def on_screen(app) -> str:
