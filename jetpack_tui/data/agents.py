@@ -14,7 +14,7 @@ from typing import Any
 
 from . import clock
 from .context import StoreContext
-from .engine import Tx
+from .backend import Tx
 from .errors import ConflictError, InvalidInputError, NotFoundError
 from .jsonvalues import as_text, dump_string_list, read_list
 from .mail_rows import notify_agents

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .engine import Tx
+from .backend import Tx
 from .errors import InvalidInputError
 
 #: More changes than this in one call: cheaper to reload than to apply.

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import libsql_experimental as libsql
 
+from .backend import Tx, TxBase
 from .errors import (
     ClosedError,
     ConflictError,
@@ -67,8 +68,8 @@ def bind(params: Params) -> tuple:
     return values
 
 
-class Tx:
-    """What work running with the connection uses to talk SQL."""
+class LocalTx(TxBase):
+    """:class:`~jetpack_tui.data.backend.Tx` over the libSQL connection."""
 
     __slots__ = ("_conn", "_rescue")
 
@@ -84,21 +85,9 @@ class Tx:
                 raise
             return self._rescue(sql, params)
 
-    def row(self, sql: str, params: Params = ()) -> tuple | None:
-        found = self.rows(sql, params)
-        return found[0] if found else None
-
-    def value(self, sql: str, params: Params = ()) -> Any:
-        found = self.row(sql, params)
-        return found[0] if found else None
-
     def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; returns the number of rows it changed."""
         return self._conn.execute(sql, bind(params)).rowcount
-
-    def executemany(self, sql: str, seq: Sequence[Params]) -> None:
-        for params in seq:
-            self._conn.execute(sql, bind(params))
 
     def script(self, sql: str) -> None:
         self._conn.executescript(sql)
@@ -149,7 +138,7 @@ def translate(error: BaseException, where: str) -> JetpackError:
     return StorageError(f"{where}: {message}")
 
 
-class Engine:
+class LocalEngine:
     """Serialises all database work of this process on one connection."""
 
     def __init__(
@@ -243,7 +232,7 @@ class Engine:
 
     def _guarded(self, fn: Callable[[Tx], T]) -> T:
         try:
-            return fn(Tx(self._conn, self._rescue_rows))
+            return fn(LocalTx(self._conn, self._rescue_rows))
         except JetpackError:
             raise
         except (KeyboardInterrupt, SystemExit):
@@ -319,7 +308,7 @@ class Engine:
                 pause = min(pause * 2, 0.1)
 
     def _transaction(self, fn: Callable[[Tx], T]) -> T:
-        tx = Tx(self._conn)
+        tx = LocalTx(self._conn)
         if self._conn.in_transaction:  # nested write: join the open transaction
             return self._guarded(fn)
         self._guarded(lambda t: t.execute("BEGIN IMMEDIATE"))

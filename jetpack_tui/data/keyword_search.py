@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .changes import CURSOR_SQL
-from .engine import Engine, Tx
+from .backend import Engine, Tx
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)  # unicode61: letters and digits; "_" separates
 #: Tokens used from one query (a pasted page must not become a huge query).

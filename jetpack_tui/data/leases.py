@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import clock
 from .context import StoreContext
-from .engine import Tx
+from .backend import Tx
 from .errors import InvalidInputError, StaleLeaseError
 from .models import Lease
 

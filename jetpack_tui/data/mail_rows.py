@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import clock
-from .engine import Tx
+from .backend import Tx
 from .ids import new_id
 from .jsonvalues import dump_json
 

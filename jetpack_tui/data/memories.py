@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import clock
 from .context import StoreContext
 from .embedders import DIMENSIONS, Embedder, EmbedderError
-from .engine import Tx
+from .backend import Tx
 from .errors import InvalidInputError, NotFoundError
 from .ids import new_id
 from .jsonvalues import dump_json

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import clock
 from .context import StoreContext
-from .engine import Tx
+from .backend import Tx
 from .errors import InvalidInputError, NotFoundError
 from .jsonvalues import dump_json
 from .mail_models import (

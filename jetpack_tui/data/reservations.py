@@ -19,7 +19,7 @@ from typing import Any
 
 from . import clock
 from .context import StoreContext
-from .engine import Tx
+from .backend import Tx
 from .errors import ConflictError, InvalidInputError, NotFoundError
 from .ids import new_id
 from .jsonvalues import as_text

@@ -15,7 +15,8 @@ import urllib.parse
 import libsql_experimental as libsql
 
 from . import clock
-from .engine import NATIVE_BUSY_TIMEOUT_MS, Engine, Tx
+from .backend import Tx
+from .engine import NATIVE_BUSY_TIMEOUT_MS, LocalEngine
 from .errors import ReadOnlyError, SchemaMismatchError, StorageError
 from .schema import MIGRATIONS, SEED_COLUMNS, latest_version, statements
 
@@ -134,11 +135,11 @@ def migrate(tx: Tx, path: str) -> int:
 
 
 def open_engine(path: str, *, read_only: bool = False, busy_deadline: float = 10.0,
-                single_thread: bool = False) -> Engine:
+                single_thread: bool = False) -> LocalEngine:
     """Open (creating if needed) and upgrade a Jetpack database file."""
     path = os.fspath(path)
     _check_file(path, read_only)
-    engine = Engine(path, read_only=read_only, busy_deadline=busy_deadline, single_thread=single_thread,
+    engine = LocalEngine(path, read_only=read_only, busy_deadline=busy_deadline, single_thread=single_thread,
                     connect=_snapshot_connect(path, read_only))
     try:
         engine.run(lambda: engine.read(lambda tx: tx.rows(BUSY_TIMEOUT_SQL)))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import parse_timestamp
 from .embedders import EmbedderError
-from .engine import Engine, Tx
+from .backend import Engine, Tx
 from .errors import NotFoundError
 from .jsonvalues import as_text, dump_json, read_json
 from .memory_models import MEMORY_SELECT, Memory, MemoryHit, memory_from_row

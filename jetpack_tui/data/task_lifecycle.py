@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import clock
-from .engine import Tx
+from .backend import Tx
 from .errors import ConflictError, InvalidInputError, NotFoundError, StaleLeaseError
 from .jsonvalues import dump_json
 from .mail_rows import release_task_reservations
@@ -22,7 +22,7 @@ from .task_rows import READY_SQL, RETURNING, TASK_SELECT, task_from_row
 
 if TYPE_CHECKING:
     from .context import StoreContext
-    from .engine import Engine
+    from .backend import Engine
 
 _GRANT = (
     "UPDATE tasks SET status = 'claimed', claimed_by = ?, claimed_at = ?, lease_expires_at = ?,"

@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from . import clock
-from .engine import Tx
+from .backend import Tx
 from .errors import ConflictError, InvalidInputError
 from .mail_rows import notify_agents, release_task_reservations
 from .models import OWNED_STATUSES, Task
 
 if TYPE_CHECKING:
     from .context import StoreContext
-    from .engine import Engine
+    from .backend import Engine
 
 _TERMINAL = ("completed", "cancelled")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import clock
 from .context import StoreContext
-from .engine import Tx
+from .backend import Tx
 from .errors import ConflictError, InvalidInputError, NotFoundError
 from .ids import new_id
 from .jsonvalues import dump_json, dump_string_list, read_list

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .embedders import DIMENSIONS
-from .engine import Engine, Tx
+from .backend import Engine, Tx
 from .memory_models import decode_embeddings
 from .vector_sketch import WORDS, hamming, sketch
 

@@ -29,7 +29,7 @@ SENDER = "crash-sender"
 CHILD = """
 import sys
 from jetpack_tui.data import create_local_data_layer
-from jetpack_tui.data.engine import Tx
+from jetpack_tui.data.engine import LocalTx as Tx
 
 plain = Tx.execute
 

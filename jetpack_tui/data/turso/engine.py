@@ -1,6 +1,6 @@
 """The Turso engine: reads from the local replica, writes on the primary.
 
-Same API as :class:`jetpack_tui.data.engine.Engine`, so every sub-interface
+Same API as :class:`jetpack_tui.data.engine.LocalEngine`, so every sub-interface
 (``Tasks(ctx)``, ``Agents(ctx)`` …) runs unchanged on it:
 
 * ``read(fn)`` runs ``fn`` on the pyturso replica connection, on the engine's
@@ -28,7 +28,8 @@ import turso
 import turso.sync
 
 from .. import clock
-from ..engine import Engine, Tx, translate
+from ..backend import Tx
+from ..engine import LocalEngine, translate
 from ..errors import (
     ConflictError, JetpackError, PrimaryUnavailableError, ReadOnlyError, StorageBusyError, StorageError,
 )
@@ -42,7 +43,7 @@ from .status import SyncState
 T = TypeVar("T")
 
 
-class TursoEngine(Engine):
+class TursoEngine(LocalEngine):
     def __init__(self, replica_path: str, *, session: PrimarySession, remote_url: str,
                  auth_token: Callable[[], str | None] | None, outbox: Outbox, state: SyncState,
                  sync_timeout: float = 10.0, retry_offline_after: float = 1.0, read_only: bool = False) -> None:
