@@ -16,6 +16,7 @@ from . import clock
 from .context import StoreContext
 from .backend import Tx
 from .errors import ConflictError, InvalidInputError, NotFoundError
+from .inputs import check_agent_id
 from .jsonvalues import as_text, dump_string_list, read_list
 from .mail_rows import notify_agents
 from .models import Agent, Task
@@ -80,8 +81,7 @@ class Agents:
     def register(self, id: str, *, name: str | None = None, skills: Iterable[str] = (),
                  session_id: str | None = None, status: str = "idle") -> Agent:
         """Register an agent, or update it when the id exists (counts as a heartbeat)."""
-        if not isinstance(id, str) or not id.strip():
-            raise InvalidInputError("an agent needs a non-empty id")
+        check_agent_id(id, "an agent id")
         if not isinstance(status, str) or not status.strip():
             raise InvalidInputError(f"an agent status must be a non-empty string, not {status!r}")
         skills_json = dump_string_list(list(skills), what="skills")

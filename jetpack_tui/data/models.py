@@ -118,13 +118,24 @@ class Agent:
 
 @dataclass(frozen=True)
 class Lease:
-    """A hard, exclusive lease on any resource string, fenced by ``token``."""
+    """A hard, exclusive lease on any resource string, fenced by ``token``.
+
+    ``agent_id`` is ``None`` once released; :meth:`Leases.get` returns only
+    held leases, :meth:`Leases.inspect` any row (for its fencing token)."""
 
     resource: str
     agent_id: str | None
     token: int
     acquired_at: float | None
     expires_at: float | None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def held(self) -> bool:
+        """Someone holds it now (not released, not expired)."""
+        from .clock import now
+
+        return self.live_at(now())
 
     def live_at(self, moment: float) -> bool:
         return self.agent_id is not None and self.expires_at is not None and self.expires_at > moment

@@ -41,6 +41,11 @@ SKILL_BITS = 62
 #: Claim-order step per priority level when aging is off: larger than any
 #: epoch, so the order is strictly priority first.
 NO_AGING_STEP = 1e10
+#: Priority aging of a new (or upgraded) database, seconds per level: a
+#: waiting task gains one level every five minutes, so a low task waits at
+#: most 15 minutes behind a flood of fresh critical ones (see
+#: :mod:`.queue_order`).
+DEFAULT_AGING_SECONDS = 300
 
 _RANK = ("CASE {r}.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2"
          " WHEN 'low' THEN 3 ELSE 4 END")
@@ -140,6 +145,7 @@ def _dependents(shift: str, of: str, exclude: str | None = None) -> str:
 
 
 CLAIMS_SQL = f"""
+INSERT OR IGNORE INTO jetpack_meta(key, value) VALUES ('claims.aging_seconds', '{DEFAULT_AGING_SECONDS}');
 CREATE TABLE IF NOT EXISTS skill_bits (bit INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS task_deps (
   dep_id TEXT NOT NULL,
@@ -148,6 +154,7 @@ CREATE TABLE IF NOT EXISTS task_deps (
 );
 CREATE INDEX IF NOT EXISTS task_deps_task ON task_deps(task_id);
 CREATE TABLE IF NOT EXISTS task_counts (bucket TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS messages_from ON messages(from_agent);
 
 ALTER TABLE tasks ADD COLUMN deps_unmet INTEGER;
 ALTER TABLE tasks ADD COLUMN skills_key INTEGER;

@@ -17,7 +17,8 @@ from .errors import ConflictError, InvalidInputError
 from .mail_rows import notify_agents, release_task_reservations
 from .models import OWNED_STATUSES, Task
 from .task_inputs import validate_priority
-from .task_lifecycle import TaskLifecycle, check_agent_id, lease_seconds
+from .inputs import check_agent_id, lease_seconds
+from .task_lifecycle import TaskLifecycle
 from .task_reads import current
 from .task_rows import rank_of
 

@@ -59,7 +59,7 @@ def test_deregister_leaves_nothing_orphaned(dl):
     released = dl.agents.deregister("a", by="op")
     assert sorted(t.id for t in released) == ["one", "two"]
     assert all(t.status == "pending" and t.claimed_by is None for t in dl.tasks.list())
-    assert dl.leases.get("deploy").agent_id is None
+    assert dl.leases.get("deploy") is None and dl.leases.inspect("deploy").agent_id is None
     assert dl.agents.find("a") is None
     assert dl.engine.value("SELECT count(*) FROM messages WHERE to_agent = 'a'") == 1
     with pytest.raises(NotFoundError):
