@@ -75,7 +75,8 @@ def build_parser(commands: Sequence[ModuleType] = ()) -> argparse.ArgumentParser
     parser.add_argument("--db", metavar="PATH", help=f"database file (default {DEFAULT_PATH}; created if missing)")
     parser.add_argument("--turso-url", metavar="URL",
                         help="Turso database URL (or TURSO_DATABASE_URL; token from TURSO_AUTH_TOKEN)")
-    parser.add_argument("--read-only", action="store_true", help="open read-only: operator actions are refused")
+    parser.add_argument("--read-only", action="store_true",
+                        help="look, don't touch: operator actions and commands that write a database are refused")
     parser.add_argument("--theme", help="Textual theme name (e.g. textual-dark, nord, gruvbox)")
     parser.add_argument("--operator", help="your name, recorded on every operator action (default $USER)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
