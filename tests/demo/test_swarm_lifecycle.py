@@ -20,18 +20,9 @@ from jetpack_tui.data import Liveness, create_local_data_layer
 from jetpack_tui.data.settings import LIVENESS
 from jetpack_tui.demo.pace import DEREGISTERED, Pace
 from jetpack_tui.demo.swarm import Swarm, SwarmConfig
+from waiting import wait_until
 
 SPEED = 25
-
-
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def _log(db: str) -> str:
@@ -51,12 +42,12 @@ def test_a_deregistered_agent_says_so_stops_and_is_not_replaced(tmp_path):
     db = str(tmp_path / "swarm.db")
     swarm = Swarm(SwarmConfig(db=db, agents=2, seed=3, speed=SPEED, first_death_after=None, death_rate=0.0))
     with swarm, create_local_data_layer(db) as dl:
-        busy = _wait_for(lambda: next((t.claimed_by for t in dl.tasks.list(status=["in_progress"])), None),
+        busy = wait_until(lambda: next((t.claimed_by for t in dl.tasks.list(status=["in_progress"])), None),
                          20, "an agent at work")
         seen = dl.agents.get(busy)
         dl.agents.deregister(busy, by="operator", seen_version=seen.version)  # the Agents pane's D, y
 
-        _wait_for(lambda: swarm.stats.exits.get(busy) is not None, 10, f"{busy} to exit")
+        wait_until(lambda: swarm.stats.exits.get(busy) is not None, 10, f"{busy} to exit")
         assert swarm.stats.exits[busy] == DEREGISTERED
         started = swarm.stats.started
         time.sleep(Pace(SPEED).respawn_after * 4)  # long past the moment a replacement would start
@@ -77,7 +68,7 @@ def test_quitting_stops_every_agent_cleanly_and_returns_its_work(tmp_path):
     swarm.start()
     try:
         with create_local_data_layer(db, read_only=True) as dl:
-            _wait_for(lambda: len(dl.tasks.list(status=["in_progress"])) >= 2 and dl.reservations.count() >= 1,
+            wait_until(lambda: len(dl.tasks.list(status=["in_progress"])) >= 2 and dl.reservations.count() >= 1,
                       20, "agents holding tasks and reservations")
     finally:
         swarm.stop()
