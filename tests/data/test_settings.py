@@ -12,6 +12,7 @@ import pytest
 
 from jetpack_tui.data import InvalidInputError, Liveness, ReadOnlyError, create_local_data_layer
 from jetpack_tui.data.settings import LIVENESS, SETTINGS, Setting, non_negative_number
+from modes import dl_any, open_replica, turso_primary  # noqa: F401 - fixtures
 
 
 def test_default_until_set_then_stored_for_every_reader(db_path, dl):
@@ -85,3 +86,22 @@ def test_adding_a_setting_is_one_declaration(dl):
         dl.settings.set(aging, -1)
     with pytest.raises(ValueError):
         Setting("test.aging_per_minute", 1.0, decode=non_negative_number, encode=float)  # one name, one setting
+
+
+def test_settings_and_stop_in_both_storage_modes(dl_any):  # noqa: F811
+    dl_any.settings.set(LIVENESS, Liveness(5, 9))
+    assert dl_any.settings.get(LIVENESS) == Liveness(5.0, 9.0) == dl_any.agents.liveness_rule()
+    dl_any.agents.register("a")
+    dl_any.tasks.create("x", id="x")
+    dl_any.tasks.claim("a", "x")
+    assert [t.id for t in dl_any.agents.stop("a").tasks] == ["x"]
+    assert dl_any.agents.get("a").liveness == "stopped" and dl_any.tasks.get("x").status == "pending"
+    dl_any.settings.reset(LIVENESS)
+    assert dl_any.settings.get(LIVENESS) == Liveness()
+
+
+def test_another_replica_applies_the_rule_one_stored(turso_primary, tmp_path):  # noqa: F811
+    with open_replica(turso_primary, tmp_path, "one") as one, open_replica(turso_primary, tmp_path, "two") as two:
+        one.settings.set(LIVENESS, Liveness(5, 9))
+        two.sync()
+        assert two.agents.liveness_rule() == Liveness(5.0, 9.0)
