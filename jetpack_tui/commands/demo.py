@@ -161,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
         code = 0
     except JetpackError as error:
         code = fail(f"{path}: {error}" if not str(error).startswith(path) else str(error))
+    except BrokenPipeError:
+        raise  # the reader of the progress lines left: the CLI ends quietly (141) once the swarm is stopped
     except OSError as error:  # the database, its log, the --pid-file: name the one that failed
         code = fail(f"{error.filename or path}: {error.strerror or error}")
     finally:

@@ -10,12 +10,15 @@ Every case runs the real CLI in a subprocess.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import resource
 import stat
 import subprocess
 
 import pytest
+
+from jetpack_tui.demo.swarm import pid_gone
 
 #: Every way to run a command on ``--db PATH`` (PATH is appended as --db).
 COMMANDS = {
@@ -70,6 +73,14 @@ def test_a_closed_stdout_after_seeding_keeps_the_database(cli, tmp_path):
     done = _into_a_closed_pipe(cli, "seed", "--db", "new.db", "--tasks", "5", "--json")
     assert (done.returncode, done.stderr) == (141, "")
     assert (tmp_path / "new.db").stat().st_size > 0
+
+
+def test_a_closed_stdout_stops_the_demo_quietly_and_its_swarm_too(cli, tmp_path):
+    done = _into_a_closed_pipe(cli, "demo", "--no-ui", "--duration", "30", "--agents", "1", "--speed", "20",
+                               "--pid-file", "pids.json")
+    assert (done.returncode, done.stderr.splitlines()[1:]) == (141, []), done.stderr  # only the start line
+    children = json.loads((tmp_path / "pids.json").read_text())["children"]
+    assert children and all(pid_gone(pid) for pid in children)
 
 
 # -- files that are not databases ------------------------------------------------------------------
