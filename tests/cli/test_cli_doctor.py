@@ -43,7 +43,7 @@ def test_orphans_and_expired_claims_need_attention(cli, seeded_db):
     assert orphans["examples"] == ["task-00009 (dennis: dead)", "task-00010 (frances: dead)"]
     assert warnings[("expired_claims", "tasks", None)]["examples"] == ["task-00010"]
     text = cli("doctor", "--db", seeded_db).stdout
-    assert "WARN   2 task(s) held by dead or unregistered agents" in text
+    assert "WARN   2 task(s) held by dead, stopped or unregistered agents" in text
     assert text.rstrip().splitlines()[-1].startswith("needs attention: 0 error(s), ")
 
 

@@ -55,6 +55,8 @@ async def test_filters_by_liveness_and_text_without_stealing_keys(swarm):
         table = await open_agents(pilot)
         await pilot.press("f", "f", "f")  # all -> alive -> stale -> dead
         assert list(table.items) == ["cyd", "dee"]
+        await pilot.press("f")  # -> stopped (none here)
+        assert list(table.items) == []
         await pilot.press("f")
         assert len(table.items) == 4
         await pilot.press("slash", "p", "y", "f")  # typed into the box, not the liveness filter
