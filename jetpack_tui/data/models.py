@@ -49,6 +49,8 @@ class Task:
     #: Dependencies not completed yet (kept by triggers); ``None`` when the
     #: list is unreadable.
     deps_unmet: int | None = None
+    #: Position key in the queue (priority, age and aging; lower goes first).
+    claim_order: float | None = None
     problems: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

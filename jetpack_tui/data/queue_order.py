@@ -16,16 +16,13 @@ every dashboard on it uses the same rule.
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
-from .backend import Engine, Tx
-from .errors import InvalidInputError
+from .backend import Engine
 from .schema_claims import DEFAULT_AGING_SECONDS, claim_order_sql
 
-__all__ = ["AGING_KEY", "DEFAULT_AGING_SECONDS", "check_aging", "read_aging", "set_aging"]
+__all__ = ["DEFAULT_AGING_SECONDS", "MAX_AGING_SECONDS", "REORDER_CHUNK", "aging_seconds", "reorder"]
 
-AGING_KEY = "claims.aging_seconds"
+#: The longest step allowed: a month per priority level.
+MAX_AGING_SECONDS = 30 * 24 * 3600.0
 #: Rows re-ordered per transaction when the setting changes: the write lock
 #: is held for a few milliseconds at a time, never for the whole table.
 REORDER_CHUNK = 2000
@@ -35,40 +32,20 @@ _REORDER_SQL = (f"UPDATE tasks SET claim_order = {claim_order_sql('tasks')}"
                 " RETURNING rowid")
 
 
-def read_aging(tx: Tx) -> float | None:
-    """Seconds per priority level, or ``None`` when aging is off."""
-    raw = tx.value("SELECT value FROM jetpack_meta WHERE key = ?", (AGING_KEY,))
-    try:
-        seconds = float(raw)
-    except (TypeError, ValueError):
-        return None
-    return seconds if math.isfinite(seconds) and seconds > 0 else None
+def aging_seconds(value: object) -> float:
+    """The ``claim_aging`` setting's value: seconds per level, 0 for off."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ValueError(f"must be seconds per priority level (0: off), not {value!r}")
+    if value != 0 and not 1 <= value <= MAX_AGING_SECONDS:
+        raise ValueError(f"must be 0 (off) or between 1 and {MAX_AGING_SECONDS:.0f} seconds, not {value!r}")
+    return float(value)
 
 
-def check_aging(seconds: Any) -> float | None:
-    if seconds is None or seconds == 0:
-        return None
-    if (not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds)
-            or not 1 <= seconds <= 30 * 24 * 3600):
-        raise InvalidInputError(f"priority aging is seconds per level in [1, 2592000], or None/0 for off;"
-                                f" not {seconds!r}")
-    return float(seconds)
-
-
-def set_aging(engine: Engine, seconds: float | None) -> int:
-    """Store the rule, then re-order every task in short transactions.
-    Returns how many rows were re-ordered.  Claims made meanwhile see a mix
-    of old and new order for a moment; never a task claimed twice."""
-    value = check_aging(seconds)
-
-    def store(tx: Tx) -> None:
-        if value is None:
-            tx.execute("DELETE FROM jetpack_meta WHERE key = ?", (AGING_KEY,))
-        else:
-            tx.execute("INSERT INTO jetpack_meta(key, value) VALUES (?, ?)"
-                       " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (AGING_KEY, repr(value)))
-
-    engine.write(store)
+def reorder(engine: Engine) -> int:
+    """Recompute every task's claim order after the rule changed, in short
+    transactions; returns how many rows were re-ordered.  Claims made
+    meanwhile see a mix of old and new order for a moment, never a task
+    claimed twice (each claim is still one compare-and-swap)."""
     done, last = 0, -1
     while True:
         rows = engine.write(lambda tx: tx.rows(_REORDER_SQL, (last, REORDER_CHUNK)))

@@ -17,10 +17,10 @@ skills list (JSON parsed per row while holding the write lock): a claim cost
   and never claimable.  ``agents.skills_key`` is the same mask of an agent's
   skills, so "can this agent do it" is ``(t.skills_key & a.skills_key) =
   t.skills_key``.
-* ``claim_order``: ``rank * aging + enqueue time``.  With aging off
-  (``claims.aging_seconds`` unset) the step is 1e10 s, so the order is
-  priority then age, as before; with aging ``A`` a task waiting ``A`` seconds
-  longer than another competes one priority level higher (no starvation).
+* ``claim_order``: ``rank * aging + enqueue time``.  With aging off (the
+  ``claim_aging`` setting 0) the step is 1e10 s, so the order is priority
+  then age, as before; with aging ``A`` a task waiting ``A`` seconds longer
+  than another competes one priority level higher (no starvation).
 
 Ready rows live in a partial index ordered by ``claim_order``: a claim reads
 the first row it may take and does no per-candidate JSON work, whatever the
@@ -57,9 +57,12 @@ _CREATED_EPOCH = (
     " ELSE CAST({r}.created_at AS REAL) END)"
     " ELSE (julianday({r}.created_at) - 2440587.5) * 86400.0 END"
 )
+#: The ``claim_aging`` setting (:mod:`.settings`, JSON seconds per level; 0
+#: is off); missing or unreadable reads as the default, as the setting does.
 _AGING_STEP = (
-    "coalesce((SELECT CAST(value AS REAL) FROM jetpack_meta WHERE key = 'claims.aging_seconds'"
-    f" AND CAST(value AS REAL) > 0), {NO_AGING_STEP})"
+    "coalesce((SELECT CASE WHEN json_valid(value) AND json_type(value) IN ('integer', 'real') THEN"
+    f" (CASE WHEN value + 0 > 0 THEN value + 0 ELSE {NO_AGING_STEP} END) END"
+    f" FROM jetpack_meta WHERE key = 'setting.claim_aging'), {DEFAULT_AGING_SECONDS})"
 )
 _NOW = "((julianday('now') - 2440587.5) * 86400.0)"
 
@@ -145,7 +148,6 @@ def _dependents(shift: str, of: str, exclude: str | None = None) -> str:
 
 
 CLAIMS_SQL = f"""
-INSERT OR IGNORE INTO jetpack_meta(key, value) VALUES ('claims.aging_seconds', '{DEFAULT_AGING_SECONDS}');
 CREATE TABLE IF NOT EXISTS skill_bits (bit INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS task_deps (
   dep_id TEXT NOT NULL,

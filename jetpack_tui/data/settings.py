@@ -21,10 +21,9 @@ reports the problem (``doctor`` and ``jetpack-tui settings`` show it).
 
 Adding a setting is one declaration in this module; it is then readable
 with ``dl.settings.get(IT)`` (or :func:`read` inside a transaction), settable
-with ``dl.settings.set(IT, value)`` and listed by ``jetpack-tui settings``::
-
-    CLAIM_AGING = Setting("claim_aging", 0.0, decode=non_negative_number, encode=float,
-                          help="priority a waiting task gains per minute (0: strict priority)")
+with ``dl.settings.set(IT, value)`` and listed by ``jetpack-tui settings``.
+A setting whose change must reach rows already written names an
+``on_change`` (``claim_aging`` re-orders the queue).
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from .backend import Tx
 from .context import StoreContext
 from .errors import InvalidInputError
 from .jsonvalues import as_text
+from . import queue_order
 from .models import Liveness
 
 T = TypeVar("T")
@@ -63,6 +63,9 @@ class Setting(Generic[T]):
     decode: Callable[[Any], T]
     encode: Callable[[T], Any]
     help: str = ""
+    #: Run after the stored value changed (with the engine): for settings
+    #: that rows already written depend on.
+    on_change: Callable[[Any], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.name in SETTINGS:
@@ -130,6 +133,14 @@ LIVENESS: Setting[Liveness] = Setting(
     "liveness", Liveness(), decode=_liveness_from_json, encode=_liveness_to_json,
     help="heartbeat age in seconds after which an agent is stale, then dead")
 
+#: Read by the claim-order trigger itself (:mod:`.schema_claims`), so every
+#: writer orders the queue by the same rule.
+CLAIM_AGING: Setting[float] = Setting(
+    "claim_aging", float(queue_order.DEFAULT_AGING_SECONDS), decode=queue_order.aging_seconds,
+    encode=queue_order.aging_seconds,
+    help="seconds of waiting that raise a ready task one priority level (0: strict priority)",
+    on_change=queue_order.reorder)
+
 
 # -- reading and writing ------------------------------------------------------------------------
 
@@ -169,11 +180,15 @@ class StoredSettings:
         self._engine.write(lambda tx: tx.execute(
             "INSERT INTO jetpack_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (setting.key, text)))
+        if setting.on_change is not None:
+            setting.on_change(self._engine)
         return setting.load(text)[0]
 
     def reset(self, setting: Setting[Any]) -> None:
         """Forget the stored value: readers use the default again."""
         self._engine.write(lambda tx: tx.execute("DELETE FROM jetpack_meta WHERE key = ?", (setting.key,)))
+        if setting.on_change is not None:
+            setting.on_change(self._engine)
 
     def all(self) -> list[SettingValue]:
         """Every declared setting with its source, in declaration order."""

@@ -24,11 +24,11 @@ TASK_COLUMNS = (
 
 TASK_SELECT = (
     "SELECT " + ", ".join(f"t.{c}" for c in TASK_COLUMNS)
-    + ", CASE WHEN t.status = 'pending' THEN coalesce(t.deps_unmet = 0, 0) END AS ready, t.deps_unmet"
-    " FROM tasks t"
+    + ", CASE WHEN t.status = 'pending' THEN coalesce(t.deps_unmet = 0, 0) END AS ready, t.deps_unmet,"
+    " t.claim_order FROM tasks t"
 )
 
-RETURNING = "RETURNING " + ", ".join(TASK_COLUMNS) + ", NULL, deps_unmet"
+RETURNING = "RETURNING " + ", ".join(TASK_COLUMNS) + ", NULL, deps_unmet, claim_order"
 
 
 def _number(raw: Any, name: str, problems: list[str]) -> float | None:
@@ -56,7 +56,7 @@ def _int(raw: Any, default: int, name: str, problems: list[str]) -> int:
 
 def task_from_row(row: tuple) -> Task:
     """Decode a row of :data:`TASK_SELECT` without ever raising."""
-    values = dict(zip(TASK_COLUMNS + ("ready", "deps_unmet"), row))
+    values = dict(zip(TASK_COLUMNS + ("ready", "deps_unmet", "claim_order"), row))
     problems: list[str] = []
     raw: dict[str, Any] = {}
 
@@ -106,6 +106,7 @@ def task_from_row(row: tuple) -> Task:
         last_action=as_text(values["last_action"]),
         ready=None if ready is None else bool(ready),
         deps_unmet=values.get("deps_unmet") if isinstance(values.get("deps_unmet"), int) else None,
+        claim_order=float(values["claim_order"]) if isinstance(values.get("claim_order"), (int, float)) else None,
         problems=tuple(problems),
         raw=raw,
     )

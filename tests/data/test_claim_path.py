@@ -14,6 +14,7 @@ import pytest
 
 from jetpack_tui.data import ConflictError, InvalidInputError, create_local_data_layer
 from jetpack_tui.data import queue_order
+from jetpack_tui.data.settings import CLAIM_AGING
 from jetpack_tui.data.task_lifecycle import CLAIM_NEXT_SQL, claim_next_params
 
 from derived_check import recount_differences
@@ -196,7 +197,7 @@ def test_dependency_lists_are_bounded(dl):
 
 # -- priority aging ------------------------------------------------------------------
 def test_aging_lets_a_long_waiting_task_pass_fresh_critical_work(dl, foreign_sql):
-    assert dl.engine.read(queue_order.read_aging) == queue_order.DEFAULT_AGING_SECONDS
+    assert dl.settings.get(CLAIM_AGING) == queue_order.DEFAULT_AGING_SECONDS
     dl.tasks.create("old low", id="low", priority="low")
     dl.tasks.create("fresh critical", id="crit", priority="critical")
     foreign_sql([("UPDATE tasks SET created_at = datetime('now', '-20 minutes') WHERE id = 'low'", ())])
@@ -209,10 +210,12 @@ def test_aging_off_is_strict_priority_and_reorders_in_chunks(dl, foreign_sql, mo
         dl.tasks.create(f"old low {i}", id=f"low{i}", priority="low")
     dl.tasks.create("fresh critical", id="crit", priority="critical")
     foreign_sql([("UPDATE tasks SET created_at = datetime('now', '-20 minutes') WHERE id LIKE 'low%'", ())])
-    assert queue_order.set_aging(dl.engine, None) == 8
+    assert dl.tasks.get("low0").claim_order < dl.tasks.get("crit").claim_order
+    dl.settings.set(CLAIM_AGING, 0)  # off: re-ordered in chunks of 3 rows
     assert dl.tasks.claim("a").id == "crit"
-    with pytest.raises(InvalidInputError):
-        queue_order.set_aging(dl.engine, float("inf"))
+    for bad in (float("inf"), -5, 0.5, True):
+        with pytest.raises(InvalidInputError):
+            dl.settings.set(CLAIM_AGING, bad)
 
 
 def test_an_upgraded_database_gets_the_derived_state(tmp_path, foreign_sql):
