@@ -124,3 +124,63 @@ def test_a_conflict_written_while_deciding_is_seen(dl, foreign_sql, monkeypatch)
     assert dl.reservations.list(agent_id="me") == []
     advisory = reserve(dl, "me", "src/*.py")  # advisory: granted, with the conflict it now knows
     assert [r.id for r in advisory.conflicts] == ["sneaky"]
+
+
+def _while_deciding(monkeypatch, action):
+    """Run ``action`` once, between the snapshot and the guarded write."""
+    real = reservations_module.find_conflicts
+    done: list[bool] = []
+
+    def hook(*args, **kwargs):
+        if not done:
+            done.append(True)
+            action()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reservations_module, "find_conflicts", hook)
+    return done
+
+
+def test_many_changes_while_deciding_are_all_taken_into_account(dl, foreign_sql, monkeypatch):
+    from jetpack_tui.data.reservation_snapshot import GUARD_ROWS
+
+    rows = [("INSERT INTO file_reservations(id, agent_id, file_path, reservation_type, status)"
+             " VALUES (?, 'other', ?, 'edit', 'active')", (f"n{k}", f"lib/{k}.py")) for k in range(GUARD_ROWS + 5)]
+    rows.append(("INSERT INTO file_reservations(id, agent_id, file_path, reservation_type, status)"
+                 " VALUES ('last', 'other', 'src/app.py', 'edit', 'active')", ()))
+    done = _while_deciding(monkeypatch, lambda: foreign_sql(rows))
+    with pytest.raises(ReservationConflictError) as refused:
+        reserve(dl, "me", "src/*.py", strict=True)
+    assert done and [r.id for r in refused.value.conflicts] == ["last"]
+
+
+def test_a_pruned_change_feed_makes_it_read_everything_again(dl, foreign_sql, monkeypatch):
+    """If the change feed lost the entries after the snapshot (pruned, or
+    deleted by hand), the guard cannot vouch for anything: full re-read."""
+    reserve(dl, "x", "other/file.py")
+    sneak = [("INSERT INTO file_reservations(id, agent_id, file_path, reservation_type, status)"
+              " VALUES ('gone-from-feed', 'other', 'src/app.py', 'edit', 'active')", ()),
+             ("INSERT INTO file_reservations(id, agent_id, file_path, reservation_type, status)"
+              " VALUES ('filler', 'other', 'z/z.py', 'read', 'active')", ()),
+             ("DELETE FROM change_log WHERE seq < (SELECT max(seq) FROM change_log)", ())]
+    done = _while_deciding(monkeypatch, lambda: foreign_sql(sneak))
+    with pytest.raises(ReservationConflictError) as refused:
+        reserve(dl, "me", "src/*.py", strict=True)
+    assert done and [r.id for r in refused.value.conflicts] == ["gone-from-feed"]
+
+
+def test_changes_elsewhere_in_the_swarm_do_not_make_it_retry(dl, foreign_sql, monkeypatch):
+    """Only reservation changes matter: a task written meanwhile is not one."""
+    reserve(dl, "x", "other/file.py")
+    attempts: list[int] = []
+    real_write = dl.engine.write
+
+    def counting(fn, **kw):
+        attempts.append(1)
+        return real_write(fn, **kw)
+
+    monkeypatch.setattr(dl.engine, "write", counting)
+    done = _while_deciding(monkeypatch, lambda: foreign_sql([(
+        "INSERT INTO tasks(id, title) VALUES ('t-meanwhile', 'written while deciding')", ())]))
+    assert not reserve(dl, "me", "src/*.py", strict=True).conflicted
+    assert done and len(attempts) == 1
