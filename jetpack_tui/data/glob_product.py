@@ -24,9 +24,9 @@ trick.  Cost: a few dozen big-integer operations per row, each O(m / 30)
 machine words - linear in A, linear-over-word-size in B, never a Python
 step per pair of positions.
 
-A witness is found by walking back from an accepting state through states
-known to be reachable, preferring free moves, so it is short (not always
-the shortest).
+A witness is found (:mod:`.glob_witness`) by walking back from an
+accepting state through states known to be reachable, preferring free
+moves, so it is short (not always the shortest).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def contains(ivs, c: int) -> bool:
     return any(lo <= c <= hi for lo, hi in ivs)
 
 
+@lru_cache(maxsize=16384)
 def cats(ivs) -> int:
     """Bit ``1 << c`` for each category ``c`` the set has a character of."""
     found = 0
@@ -90,6 +91,13 @@ def pick(ivs, cat: int) -> str:
             if c <= hi:
                 return chr(c)
     raise ValueError("no character of that category in the set")
+
+
+@lru_cache(maxsize=65536)
+def common(a, b) -> tuple[tuple, int]:
+    """The intersection of two sets, and its categories."""
+    both = a if a == b else intersect(a, b)
+    return both, cats(both)
 
 
 def carry(x: int, mask: int) -> int:
@@ -231,55 +239,57 @@ def _dstar_row(x: int, cols: _Columns) -> list[int]:
     return [carry(x0 | (y & cols.starts), cols.eps0), 0, 0, 0]
 
 
-def _down(a, i: int, r: list[int], b, cols: _Columns) -> list[int]:
-    """From row ``i`` to row ``i + 1``: A's token ``i`` is passed."""
-    kind = a.kinds[i]
+def _plan(a) -> tuple[tuple[int, tuple, tuple[int, ...]], ...]:
+    """Per position of A: kind, character set, categories of the set."""
+    plan = a.cache.get("plan")
+    if plan is None:
+        plan = a.cache["plan"] = tuple(
+            (kind, charset, tuple(c for c in (SL, DOT, OTH) if cats(charset) >> c & 1) if kind == STEP else ())
+            for kind, charset in zip(a.kinds, a.sets))
+    return plan
+
+
+def _down(step: tuple, r: list[int], b, cols: _Columns) -> list[int]:
+    """From one row to the next: A's token ``step`` is passed."""
+    kind, charset, mine = step
     if kind == STAR:
         return list(r)
     if kind == DSTAR:
         return [r[0], 0, 0, 0]
-    charset = a.sets[i]
     matched = _match(b, cols, charset)
-    mine = cats(charset)
+    loop = cols.loop
     out = [0, 0, 0, 0]
     for f in range(4):
         x = r[f]
         if x:
-            for cat in (SL, DOT, OTH):
-                g = DELTA[f][cat]
-                if g >= 0 and mine >> cat & 1:
-                    out[g] |= ((x & matched[cat]) << 1) | (x & cols.loop[cat])
+            moves = DELTA[f]
+            for cat in mine:
+                g = moves[cat]
+                if g >= 0:
+                    out[g] |= ((x & matched[cat]) << 1) | (x & loop[cat])
     return out
 
 
 def reach(a, b) -> list[list[int]]:
     """Reachable states, row by row (stops early when nothing is)."""
     cols = _columns(b)
+    plan = _plan(a)
+    eps0, eps = cols.eps0, cols.eps
     rows: list[list[int]] = []
     r = [1, 0, 0, 0]
-    n = len(a.kinds)
+    n = len(plan)
     for i in range(n + 1):
-        kind = a.kinds[i] if i < n else STEP
+        kind = plan[i][0] if i < n else STEP
         if kind == DSTAR:
             r = _dstar_row(r[0], cols)
         elif kind == STAR:
             r = _star_row(r, cols)
-        else:
-            r = [carry(r[0], cols.eps0), carry(r[1], cols.eps), carry(r[2], cols.eps), carry(r[3], cols.eps)]
+        elif eps:
+            r = [carry(r[0], eps0), carry(r[1], eps), carry(r[2], eps), carry(r[3], eps)]
+        elif eps0:
+            r[0] = carry(r[0], eps0)
         rows.append(r)
-        if i == n or not any(r):
+        if i == n or not (r[0] or r[1] or r[2] or r[3]):
             break
-        r = _down(a, i, r, b, cols)
+        r = _down(plan[i], r, b, cols)
     return rows
-
-
-def witness(a, b) -> str | None:
-    """A word (a canonical path) both automata accept, or ``None``."""
-    from .glob_witness import trace  # the walk back needs this module's helpers
-
-    rows = reach(a, b)
-    for i, row in enumerate(rows):
-        hit = row[3] & b.accept if a.accept >> i & 1 else 0
-        if hit:
-            return trace(a, b, rows, i, (hit & -hit).bit_length() - 1)
-    return None

@@ -11,7 +11,9 @@ keeps the witness short.
 
 from __future__ import annotations
 
-from .glob_product import DELTA, DOT, DSTAR, OTH, SL, STAR, STEP, _columns, cats, intersect, pick, segment_text
+from .glob_product import (
+    DELTA, DOT, DSTAR, OTH, SL, STAR, STEP, _columns, cats, common, pick, reach, segment_text,
+)
 
 _ANY_NONSLASH = ((0, ord("/") - 1), (ord("/") + 1, 0x10FFFF))
 
@@ -25,16 +27,17 @@ def _passed_step(charset, b, prev, j, f):
     mine, m = cats(charset), len(b.kinds)
     for f2 in range(4):
         x = prev[f2]
-        if not x:
+        diag = x and j > 0 and b.kinds[j - 1] == STEP and _bit(x, j - 1)
+        loop = x and j < m and b.kinds[j] != STEP and _bit(x, j)
+        if not (diag or loop):
             continue
+        both, shared = common(charset, b.sets[j - 1]) if diag else ((), 0)
         for cat in (SL, DOT, OTH):
             if DELTA[f2][cat] != f or not mine >> cat & 1:
                 continue
-            if j > 0 and b.kinds[j - 1] == STEP and _bit(x, j - 1):
-                common = intersect(charset, b.sets[j - 1])
-                if cats(common) >> cat & 1:
-                    return pick(common, cat), j - 1, f2
-            if j < m and _bit(x, j) and (b.kinds[j] == DSTAR or (b.kinds[j] == STAR and cat != SL)):
+            if shared >> cat & 1:
+                return pick(both, cat), j - 1, f2
+            if loop and (b.kinds[j] == DSTAR or cat != SL):
                 return pick(charset, cat), j, f2
     return None
 
@@ -101,3 +104,14 @@ def trace(a, b, rows, i: int, j: int) -> str:
             continue
         raise AssertionError(f"glob witness: state {(i, j, f)} has no reachable predecessor")
     return "".join(reversed(out))
+
+
+def witness(a, b) -> str | None:
+    """A word (a canonical path) both automata accept, or ``None``."""
+    rows = reach(a, b)
+    accept_b = b.accept
+    for i, row in enumerate(rows):
+        hit = row[3] & accept_b if a.accept >> i & 1 else 0
+        if hit:
+            return trace(a, b, rows, i, (hit & -hit).bit_length() - 1)
+    return None

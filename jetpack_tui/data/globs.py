@@ -41,6 +41,7 @@ from functools import lru_cache
 
 from . import glob_product as product
 from .glob_product import DSTAR, STAR, STEP
+from .glob_witness import witness
 
 # ---------------------------------------------------------------------------
 # Character sets: sorted tuples of disjoint inclusive (lo, hi) code-point
@@ -234,7 +235,7 @@ def overlap_witness(a: str, b: str) -> str | None:
     ca, cb = compile_pattern(a), compile_pattern(b)
     if len(ca.kinds) > len(cb.kinds):  # rows over the shorter one: fewer steps
         ca, cb = cb, ca
-    return product.witness(ca, cb)
+    return witness(ca, cb)
 
 
 def globs_overlap(a: str, b: str) -> bool:

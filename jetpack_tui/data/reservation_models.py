@@ -209,7 +209,10 @@ def literal_prefix(pattern: str) -> str:
     trailing ``/`` (``src/**`` also matches ``src``).  Two patterns can only
     overlap when one's prefix is a prefix of the other's.
     """
-    text = normalise(pattern)
+    return _prefix(normalise(pattern))
+
+
+def _prefix(text: str) -> str:
     cut = min((i for i in (text.find(c) for c in GLOB_CHARS) if i >= 0), default=len(text))
     return text[:cut].rstrip("/")
 
@@ -218,14 +221,17 @@ def literal_suffix(pattern: str) -> str:
     """Text every path matched by ``pattern`` ends with: what follows the last
     glob character or ``]`` (so no class body), without a leading ``/``
     (``**/x`` also matches ``x``)."""
-    text = normalise(pattern)
+    return _suffix(normalise(pattern))
+
+
+def _suffix(text: str) -> str:
     cut = max(text.rfind(c) for c in GLOB_CHARS + "]")
     return text[cut + 1:].lstrip("/")
 
 
 def _ends(segment: str) -> tuple[str, str, bool]:
-    """(literal start, literal end, is literal) of one path segment glob."""
-    return literal_prefix(segment), literal_suffix(segment), is_literal(segment)
+    """(literal start, literal end, is literal) of one canonical segment glob."""
+    return _prefix(segment), _suffix(segment), is_literal(segment)
 
 
 def _segments_meet(a: tuple[str, str, bool], b: tuple[str, str, bool]) -> bool:
@@ -239,12 +245,13 @@ def _shape(pattern: str) -> tuple:
     """What :func:`could_overlap` compares: literal prefix and suffix, the
     range of segment counts, and the segments at fixed positions — before
     the first ``**`` (from the start) and after the last one (from the end)."""
-    segments = normalise(pattern).split("/")
+    text = normalise(pattern)
+    segments = text.split("/")
     stars = segments.count("**")
     fewest = len(segments) - stars
     head = segments[:segments.index("**")] if stars else segments
     tail = segments[len(segments) - segments[::-1].index("**"):] if stars else segments
-    return (literal_prefix(pattern), literal_suffix(pattern), fewest, float("inf") if stars else fewest,
+    return (_prefix(text), _suffix(text), fewest, float("inf") if stars else fewest,
             tuple(map(_ends, head)), tuple(map(_ends, reversed(tail))))
 
 
@@ -307,8 +314,8 @@ def find_all_conflicts(reservations: Iterable[Reservation]) -> list[ReservationC
     for r in reservations:
         if r.active and r.file_path and (key := normalise(r.file_path)):
             groups.setdefault(key, []).append(r)
-    patterns = sorted(groups, key=lambda p: (literal_prefix(p), p))
-    prefixes = [literal_prefix(p) for p in patterns]
+    patterns = sorted(groups, key=lambda p: (_prefix(p), p))
+    prefixes = [_prefix(p) for p in patterns]
     pairs: list[ReservationConflict] = []
     for i, pattern in enumerate(patterns):
         mine = groups[pattern]
