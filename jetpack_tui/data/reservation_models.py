@@ -117,7 +117,8 @@ class ReservationResult:
 
 @dataclass(frozen=True)
 class ReservationConflict:
-    """Two active reservations that conflict, and a path both of them cover."""
+    """Two active reservations that conflict, and a path both of them cover
+    (:data:`NOT_COMPARED` when a pattern was too large to search)."""
 
     first: Reservation
     second: Reservation
