@@ -76,10 +76,12 @@ class MailOps:
                 raise InvalidInputError(f"{name} must be true or false")
         deliveries = self.dl.messages.receive(self.agent_id, since=_since(since), unread_only=unread_only,
                                               limit=limits.count(limit, "limit"))
+        fresh = {d.message.id for d in deliveries if d.read_at is None}
         if mark_read:
-            deliveries = [self.dl.messages.mark_read(d.message.id, self.agent_id) if d.read_at is None else d
+            deliveries = [self.dl.messages.mark_read(d.message.id, self.agent_id) if d.message.id in fresh else d
                           for d in deliveries]
-        return {"messages": [views.delivery(d) for d in deliveries], **self.inbox_counts()}
+        return {"messages": [{**views.delivery(d), "new": d.message.id in fresh} for d in deliveries],
+                **self.inbox_counts()}
 
     def inbox_counts(self) -> dict[str, int]:
         return {"unread": self.dl.messages.unread_count(self.agent_id),

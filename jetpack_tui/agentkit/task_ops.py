@@ -50,8 +50,8 @@ class TaskOps:
         if len(held) == 1:
             return held[0]
         if not held:
-            raise InvalidInputError("you hold no task: name one with task_id (or claim one first)")
-        raise InvalidInputError(f"you hold {len(held)} tasks ({', '.join(held[:10])}): name one with task_id")
+            raise InvalidInputError("you hold no task: name the task (or claim one first)")
+        raise InvalidInputError(f"you hold {len(held)} tasks ({', '.join(held[:10])}): name the one you mean")
 
     def _holder(self, task_id: str, action: Any) -> Any:
         """Run ``action(token)`` with this agent's token; a lost task leaves the book."""
