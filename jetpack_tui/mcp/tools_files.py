@@ -57,7 +57,7 @@ def register(server: MCPServer, ops: AgentOps) -> None:
         return ops.acquire_lease(resource, ttl)
 
     def release_lease(resource: Resource) -> dict[str, Any]:
-        """Give back a lease you acquired in this session."""
+        """Give back a lease you acquired in this session, so another agent can take it."""
         return ops.release_lease(resource)
 
     def store_memory(content: Annotated[LongText, Field(description="What you learned, in a sentence or a paragraph.")],

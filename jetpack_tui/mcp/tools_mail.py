@@ -38,7 +38,7 @@ def register(server: MCPServer, ops: AgentOps) -> None:
         return ops.reply_message(message_id, text, type, data)
 
     def fetch_inbox(unread_only: Annotated[bool, Field(description="Only messages you have not read yet.")] = True,
-                    since: Annotated[str | float | None, Field(
+                    since: Annotated[Annotated[str, Field(max_length=100)] | float | None, Field(
                         description="Only messages sent after this time: epoch seconds or ISO 8601 text.")] = None,
                     limit: Limit = 20,
                     mark_read: Annotated[bool, Field(description="Mark the returned messages read (acknowledge "

@@ -39,7 +39,7 @@ def register(server: MCPServer, ops: AgentOps) -> None:
         return ops.claim_task(task_id)
 
     def start_task(task_id: MaybeTaskId = None) -> dict[str, Any]:
-        """Mark a task you claimed as in progress."""
+        """Mark a task you claimed as in progress when you begin the work (the dashboard shows it)."""
         return ops.start_task(task_id)
 
     def complete_task(task_id: MaybeTaskId = None, result: Annotated[Any, Field(
@@ -59,7 +59,7 @@ def register(server: MCPServer, ops: AgentOps) -> None:
 
     def create_task(title: Annotated[ShortText, Field(description="What needs doing, one line.")],
                     description: Annotated[LongText | None, Field(description="Details, acceptance criteria.")] = None,
-                    priority: Priority = "medium",
+                    priority: Annotated[Priority, Field(description="How urgent.")] = "medium",
                     required_skills: Annotated[IdList, Field(description="Skills an agent needs to claim it.")] = None,
                     dependencies: Annotated[IdList, Field(description="Task ids that must complete first.")] = None,
                     parent_id: Annotated[str | None, Field(description="The bigger task this is part of.",
@@ -69,7 +69,7 @@ def register(server: MCPServer, ops: AgentOps) -> None:
 
     def list_tasks(ready: Annotated[bool | None, Field(description="true: only ready (pending, dependencies "
                                                                    "done); false: only blocked ones.")] = None,
-                   status: Status | None = None,
+                   status: Annotated[Status | None, Field(description="Only tasks in this status.")] = None,
                    text: Annotated[str | None, Field(description="Words in the title, id or owner.",
                                                      max_length=limits.MAX_SHORT)] = None,
                    mine: Annotated[bool, Field(description="Only tasks you hold.")] = False,
