@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jetpack_tui.data import ConflictError, InvalidInputError, ReservationConflictError
+from jetpack_tui.data import ConflictError, InvalidInputError, ReservationConflictError, StaleLeaseError
 from jetpack_tui.data.reservation_models import RESERVATION_TYPES
 
 from . import limits, views
@@ -123,6 +123,9 @@ class FileOps:
         token = self.tokens.lease_token(self.dl, self.agent_id, name)
         try:
             self.dl.leases.release(name, self.agent_id, token)
+        except StaleLeaseError as error:
+            holder = f" (now held by {error.current.agent_id})" if error.current and error.current.agent_id else ""
+            raise StaleLeaseError(f"{self.agent_id} no longer holds lease {name!r}{holder}", error.current) from None
         finally:
             self.tokens.lease_forget(name)
         return {"released": True, "resource": name}

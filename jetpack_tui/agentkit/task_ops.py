@@ -13,6 +13,7 @@ from jetpack_tui.data import ConflictError, InvalidInputError, NotFoundError, St
 from jetpack_tui.data.models import PRIORITIES, TASK_STATUSES
 
 from . import limits, views
+from .tokens import not_held
 
 #: Ready tasks scanned for ones this agent's skills fit (start_session).
 READY_SCAN = 200
@@ -58,9 +59,9 @@ class TaskOps:
         token = self.tokens.token(self.dl, self.agent_id, task_id)
         try:
             return action(token)
-        except StaleLeaseError:
+        except StaleLeaseError as error:
             self.tokens.forget(task_id)
-            raise
+            raise not_held(task_id, self.agent_id, error.current) from None
 
     def _after_release(self, task_id: str) -> None:
         self.tokens.forget(task_id)

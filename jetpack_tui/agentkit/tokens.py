@@ -31,7 +31,8 @@ from jetpack_tui.data import NotFoundError, StaleLeaseError
 from jetpack_tui.data.models import OWNED_STATUSES
 
 
-def _not_held(task_id: str, agent_id: str, current: Any) -> StaleLeaseError:
+def not_held(task_id: str, agent_id: str, current: Any) -> StaleLeaseError:
+    """The refusal an agent reads: who holds the task now, never a token number."""
     if current is None:
         return StaleLeaseError(f"{agent_id} does not hold task {task_id}")
     owner = f", owned by {current.claimed_by}" if current.claimed_by and current.claimed_by != agent_id else ""
@@ -66,7 +67,7 @@ class HeldTokens:
         if current.claimed_by == agent_id and current.owned:
             raise StaleLeaseError(f"task {task_id} is assigned to {agent_id} but was not claimed in this session:"
                                   " call claim_task with its id to take it up", current)
-        raise _not_held(task_id, agent_id, current)
+        raise not_held(task_id, agent_id, current)
 
     def held(self, dl: Any, agent_id: str) -> dict[str, int]:
         with self._lock:
@@ -103,7 +104,7 @@ class StoredTokens:
         if current is None:
             raise NotFoundError(f"no task {task_id!r}")
         if current.claimed_by != agent_id or current.status not in OWNED_STATUSES:
-            raise _not_held(task_id, agent_id, current)
+            raise not_held(task_id, agent_id, current)
         return int(current.claim_token)
 
     def held(self, dl: Any, agent_id: str) -> dict[str, int]:

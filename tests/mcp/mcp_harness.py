@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
@@ -78,3 +79,13 @@ async def mcp_agents(db: str, *agents: str, logs: Path, **options: Any):
             await session.initialize()
             handles.append(McpAgent(agent, session, log_path))
         yield handles
+
+
+async def until(condition, *, what: str, tries: int = 300, pause: float = 0.05):
+    """Await ``condition()`` (at most ``tries`` short pauses) until it is truthy; fails loudly otherwise."""
+    for _ in range(tries):
+        value = await condition()
+        if value:
+            return value
+        await anyio.sleep(pause)
+    raise AssertionError(f"timed out waiting for {what}")

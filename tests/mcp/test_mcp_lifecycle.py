@@ -7,24 +7,13 @@ from __future__ import annotations
 import os
 import signal
 
-import anyio
 import pytest
-from mcp_harness import mcp_agents
+from mcp_harness import mcp_agents, until
 
 pytestmark = pytest.mark.anyio
 
 LEASE = 1.2
 BEAT = 0.2
-
-
-async def until(condition, *, what: str, tries: int = 300, pause: float = 0.05):
-    """Poll ``condition`` (at most ``tries`` short pauses); fails loudly when it never holds."""
-    for _ in range(tries):
-        value = await condition()
-        if value:
-            return value
-        await anyio.sleep(pause)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_the_keeper_renews_held_leases_and_a_clean_exit_keeps_the_claim(db, tmp_path, library):

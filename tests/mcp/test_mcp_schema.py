@@ -8,7 +8,7 @@ import pytest
 
 from jetpack_tui.agentkit import limits
 
-from mcp_harness import mcp_agents
+from mcp_harness import mcp_agents, until
 
 pytestmark = pytest.mark.anyio
 
@@ -66,6 +66,17 @@ async def test_tools_schemas_and_resources(db, tmp_path):
         assert reserve["paths"]["items"]["maxLength"] == limits.MAX_PATH
         assert "edit" in json.dumps(reserve["type"])
         assert tools["list_tasks"].annotations.read_only_hint is True
+        # The harness's checks can fail: a tool error fails call(), a success fails refused(), until() times out.
+        with pytest.raises(AssertionError, match="get_task failed: Error executing tool get_task: not found"):
+            await ada.call("get_task", task_id="nope")
+        with pytest.raises(AssertionError, match="should have failed"):
+            await ada.refused("list_tasks")
+
+        async def never():
+            return None
+
+        with pytest.raises(AssertionError, match="timed out waiting for nothing"):
+            await until(never, what="nothing", tries=2, pause=0.01)
         assert tools["complete_task"].annotations.read_only_hint is False
 
         resources = {str(r.uri) for r in (await ada.session.list_resources()).resources}
