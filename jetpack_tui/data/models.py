@@ -46,6 +46,9 @@ class Task:
     #: ``True``/``False`` for pending tasks (all dependencies completed or
     #: not), ``None`` for every other status.
     ready: bool | None = None
+    #: Dependencies not completed yet (kept by triggers); ``None`` when the
+    #: list is unreadable.
+    deps_unmet: int | None = None
     problems: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -82,7 +82,7 @@ def test_a_corrupted_page_is_an_integrity_error(cli, tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("PRAGMA journal_mode = DELETE")
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'tasks_claim_order'").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'tasks_status_order'").fetchone()[0]
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     with open(path, "r+b") as handle:
         handle.seek((root - 1) * page_size)

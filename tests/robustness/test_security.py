@@ -153,9 +153,9 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("data/reservations.py", "list", '" AND ".join(clauses)'): "constant clauses, values as ? params",
     ("data/store.py", "migrate", "sql"): "statements of the constant migrations in schema.py",
     ("data/task_lifecycle.py", "_holder_update.write", "sets"): "literal SET fragments from start/renew/complete/fail",
-    ("data/tasks.py", "count", "where"): "_filters(): constant clauses, values as ? params",
-    ("data/tasks.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
-    ("data/tasks.py", "list", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/task_reads.py", "count", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/task_reads.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
+    ("data/task_reads.py", "list", "where"): "_filters(): constant clauses, values as ? params",
     ("data/tasks.py", "update.write", "', '.join(sets)"): "'<name> = ?' with name checked against UPDATABLE",
 }
 
