@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jetpack_tui.data import ConflictError, InvalidInputError, NotFoundError, StaleLeaseError
+from jetpack_tui.data import ConflictError, InvalidInputError, NotFoundError, StaleLeaseError, clock
 from jetpack_tui.data.models import PRIORITIES, TASK_STATUSES
 
 from . import limits, views
@@ -90,10 +90,7 @@ class TaskOps:
         current = self.dl.tasks.get(task_id)
         if current.claimed_by == self.agent_id and current.owned:
             return current  # assigned to this agent (by an operator, or before a restart): take it up
-        missing = [s for s in current.required_skills if not skills_fit([s], self._my_skills())]
-        if current.status == "pending" and missing:
-            raise ConflictError(f"task {task_id} needs skills this agent lacks: {', '.join(missing)}", current)
-        try:
+        try:  # the DataLayer refuses what is not ready, not for these skills, or backing off
             return self.dl.tasks.claim(self.agent_id, task_id, ttl=self.lease_ttl)
         except ConflictError as error:
             now = error.current
@@ -170,8 +167,10 @@ class TaskOps:
         out: dict[str, Any] = {"task": views.task(task), "held_by_me": name in self.tokens.held(self.dl, self.agent_id)}
         if task.status == "pending":
             out["blockers"] = views.blockers(self.dl.tasks.blockers(name))
-            if task.required_skills and not skills_fit(task.required_skills, self._my_skills()):
-                out["skills_missing"] = [s for s in task.required_skills if not skills_fit([s], self._my_skills())]
+            skills = self._my_skills()
+            missing = [s for s in task.required_skills if not skills_fit([s], skills)]
+            if missing:
+                out["skills_missing"] = missing
         return out
 
     def get_task_context(self, task_id: Any, k: Any = 5) -> dict[str, Any]:
@@ -180,6 +179,7 @@ class TaskOps:
 
     def ready_for_me(self, limit: int = 10) -> list[dict[str, Any]]:
         """Ready tasks whose skills this agent has, best first (among the top :data:`READY_SCAN`)."""
-        skills = self._my_skills()
+        skills, moment = self._my_skills(), clock.now()
         ready = self.dl.tasks.list(ready=True, limit=READY_SCAN)
-        return [views.task_brief(t) for t in ready if skills_fit(t.required_skills, skills)][:limit]
+        return [views.task_brief(t) for t in ready
+                if skills_fit(t.required_skills, skills) and (t.available_at or 0) <= moment][:limit]
