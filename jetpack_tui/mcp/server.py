@@ -50,14 +50,14 @@ def _stop_on_sigterm() -> None:
 def serve(dl: Any, agent_id: str, *, skills: list[str] | None = None, lease_ttl: float = 120.0,
           heartbeat_every: float = 5.0) -> None:
     """Serve MCP on stdin/stdout for ``agent_id`` until the client goes away."""
+    _stop_on_sigterm()  # first: a stop that comes while the server starts up still says goodbye
     ops = AgentOps(dl, agent_id, tokens=HeldTokens(), skills=skills, lease_ttl=lease_ttl,
                    session_id=f"mcp-pid-{os.getpid()}")
-    ops.join()
     keeper = Keeper(ops, heartbeat_every=heartbeat_every, renew_every=lease_ttl / 3)
-    server = build_server(ops)
-    _stop_on_sigterm()
-    keeper.start()
     try:
+        ops.join()
+        server = build_server(ops)
+        keeper.start()
         server.run("stdio")
     except KeyboardInterrupt:
         pass

@@ -99,3 +99,15 @@ def test_errors_are_one_clear_line_without_the_token():
     assert describe(KeyError("secret detail")) .startswith("internal error (KeyError)")
     assert "secret detail" not in describe(KeyError("secret detail"))
     assert len(describe(ConflictError("x" * 10_000))) < 2_100
+
+
+def test_shell_verbs_load_neither_the_mcp_sdk_nor_textual():
+    """A hook runs on every edit: ``jetpack-tui agent`` must stay a light import."""
+    import subprocess
+    import sys
+
+    code = ("import sys, jetpack_tui.cli, jetpack_tui.agentkit, jetpack_tui.commands.agent;"
+            "jetpack_tui.cli.discover_commands();"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'mcp', 'textual', 'pydantic'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
