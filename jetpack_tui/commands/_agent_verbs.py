@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ._cli_support import printable
+from ._cli_support import add_db_option, printable
 
 EXIT_DONE, EXIT_REFUSED, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
 
@@ -24,6 +25,16 @@ class Outcome:
     result: dict[str, Any]
     lines: list[str] = field(default_factory=list)
     code: int = EXIT_DONE
+
+
+def add_identity_options(parser: argparse.ArgumentParser, who: str) -> None:
+    """``--agent`` (default ``$JETPACK_AGENT``) and the store (``--db`` / ``--turso-url``, token from
+    the environment only): what every agent-facing command (``mcp``, ``agent``) takes."""
+    parser.add_argument("--agent", default=os.environ.get("JETPACK_AGENT"), metavar="ID",
+                        help=f"{who} (default $JETPACK_AGENT)")
+    add_db_option(parser)
+    parser.add_argument("--turso-url", metavar="URL", default=argparse.SUPPRESS,
+                        help="Turso database URL (the token only from TURSO_AUTH_TOKEN)")
 
 
 def _json_arg(text: str | None) -> Any:

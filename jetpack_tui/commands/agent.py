@@ -34,7 +34,8 @@ import os
 import sys
 from typing import Any
 
-from ._cli_support import CommandError, add_db_option, fail, printable
+from ._agent_verbs import add_identity_options
+from ._cli_support import CommandError, fail, printable
 
 VERB_HELP = {
     "claim": "claim the best ready task (or TASK)", "start": "mark a held task in progress",
@@ -56,12 +57,8 @@ def add_parser(subparsers: Any) -> None:
                                    description="One agent operation per call, for shell agents, hooks and git. "
                                                "Exit: 0 done, 1 refused/conflict, 2 usage, 3 nothing to do.")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--agent", default=os.environ.get("JETPACK_AGENT"), metavar="ID",
-                        help="who you are (default $JETPACK_AGENT)")
+    add_identity_options(common, "who you are")
     common.add_argument("--json", action="store_true", help="print the result as one JSON document")
-    add_db_option(common)
-    common.add_argument("--turso-url", metavar="URL", default=argparse.SUPPRESS,
-                        help="Turso database URL (token from TURSO_AUTH_TOKEN)")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for name in ("claim", "heartbeat"):
         verb = _verb(sub, name, common)

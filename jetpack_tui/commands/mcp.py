@@ -14,10 +14,10 @@ options or a database that cannot be opened (one line on stderr).
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
-from ._cli_support import add_db_option, fail
+from ._agent_verbs import add_identity_options
+from ._cli_support import fail
 
 DEFAULT_LEASE_TTL = 120.0
 DEFAULT_HEARTBEAT = 5.0
@@ -28,12 +28,8 @@ def add_parser(subparsers: Any) -> None:
         "mcp", help="serve one agent over MCP (stdio) for Claude Code, Codex, Gemini CLI…",
         description="One agent's Model Context Protocol server on stdin/stdout: task queue, mail, file "
                     "reservations, leases and memories of the swarm, as that agent.")
-    parser.add_argument("--agent", default=os.environ.get("JETPACK_AGENT"), metavar="ID",
-                        help="the agent this server is (default $JETPACK_AGENT)")
+    add_identity_options(parser, "the agent this server is")
     parser.add_argument("--skills", metavar="A,B", help="the agent's skills, comma-separated (default: as registered)")
-    add_db_option(parser)
-    parser.add_argument("--turso-url", metavar="URL", default=argparse.SUPPRESS,
-                        help="Turso database URL (the token only from TURSO_AUTH_TOKEN)")
     parser.add_argument("--lease-ttl", type=float, default=DEFAULT_LEASE_TTL, metavar="SECONDS",
                         help=f"lease of a claimed task, renewed while the session lives (default {DEFAULT_LEASE_TTL:g})")
     parser.add_argument("--heartbeat", type=float, default=None, metavar="SECONDS",
