@@ -11,9 +11,10 @@ flood a model's context.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from .limits import MAX_TEXT
+from .limits import MAX_JSON, MAX_TEXT
 
 
 def cut(value: Any, limit: int = MAX_TEXT) -> Any:
@@ -21,6 +22,17 @@ def cut(value: Any, limit: int = MAX_TEXT) -> Any:
     if isinstance(value, str) and len(value) > limit:
         return value[:limit] + f"… [cut: {len(value):,} characters in all]"
     return value
+
+
+def cut_json(value: Any, limit: int = MAX_JSON) -> Any:
+    """A JSON value (a result, a payload, metadata) as is, or, when another client
+    stored a huge one, its serialised text cut to ``limit`` characters."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return cut(value, limit)
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return value if len(text) <= limit else cut(text, limit)
 
 
 def _problems(row: Any) -> dict[str, Any]:
@@ -37,7 +49,7 @@ def task(t: Any) -> dict[str, Any]:
         "required_skills": list(t.required_skills), "dependencies": list(t.dependencies),
         "parent_id": t.parent_id, "description": cut(t.description), "claimed_by": t.claimed_by,
         "lease_expires_at": t.lease_expires_at, "attempts": t.attempts, "max_attempts": t.max_attempts,
-        "available_at": t.available_at, "last_error": cut(t.last_error), "result": t.result,
+        "available_at": t.available_at, "last_error": cut(t.last_error), "result": cut_json(t.result),
         "created_at": t.created_at, "updated_at": t.updated_at, **_problems(t),
     }
 
@@ -59,7 +71,7 @@ def agent(a: Any) -> dict[str, Any]:
 
 
 def message(m: Any) -> dict[str, Any]:
-    return {"id": m.id, "type": m.type, "from": m.from_agent, "to": m.to_agent, "payload": m.payload,
+    return {"id": m.id, "type": m.type, "from": m.from_agent, "to": m.to_agent, "payload": cut_json(m.payload),
             "thread_id": m.thread_id, "task_id": m.task_id, "sent_at": m.sent_at, **_problems(m)}
 
 
@@ -78,7 +90,7 @@ def lease(l: Any) -> dict[str, Any]:
 
 def memory(m: Any) -> dict[str, Any]:
     return {"id": m.id, "type": m.type, "content": cut(m.content), "importance": m.importance,
-            "metadata": m.metadata, "task_id": m.task_id, "agent_id": m.agent_id, "created_at": m.created_at,
+            "metadata": cut_json(m.metadata), "task_id": m.task_id, "agent_id": m.agent_id, "created_at": m.created_at,
             **_problems(m)}
 
 
@@ -91,7 +103,7 @@ def task_context(c: Any, *, messages: int = 50) -> dict[str, Any]:
     return {
         "task": task(c.task),
         "parents": [task_brief(p) for p in c.parents],
-        "dependencies": [{**task_brief(d), "result": d.result} for d in c.dependencies],
+        "dependencies": [{**task_brief(d), "result": cut_json(d.result)} for d in c.dependencies],
         "missing_dependencies": list(c.missing_dependencies),
         "messages": [message(m) for m in c.messages[-messages:]],
         "task_memories": [memory(m) for m in c.task_memories],

@@ -111,3 +111,18 @@ def test_shell_verbs_load_neither_the_mcp_sdk_nor_textual():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'mcp', 'textual', 'pydantic'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_rows_other_clients_wrote_are_passed_on_cut_and_flagged(library, db, foreign_sql):
+    ops = ops_for(library, "ada")
+    library.tasks.create("t", id="big-1")
+    library.tasks.update("big-1", result={"blob": "x" * 200_000})
+    library.messages.send("bob", "ada", "note", {"text": "y" * 200_000})
+    broken = library.messages.send("bob", "ada", "note", {"text": "fine"})
+    foreign_sql([("UPDATE messages SET payload = ? WHERE id = ?", ("{not json", broken.id))], path=db)
+    result = ops.get_task("big-1")["task"]["result"]
+    assert isinstance(result, str) and len(result) < limits.MAX_JSON + 100 and "cut: " in result
+    big, bad = ops.fetch_inbox()["messages"]
+    assert big["payload"].endswith("characters in all]") and len(big["payload"]) < limits.MAX_JSON + 100
+    assert bad["payload"] is None and bad["problems"] == ["payload: not valid JSON"]
+    assert bad["raw"] == {"payload": "{not json"}
