@@ -78,31 +78,34 @@ async def time_mcp(db: str, agent: str, calls: int, inbox: int) -> dict[str, lis
     return out
 
 
+def measure(db: str, calls: int, inbox: int) -> dict[str, dict[str, list[float]]]:
+    results: dict[str, dict[str, list[float]]] = {}
+    with create_local_data_layer(db) as dl:
+        for agent in ("lib", "kit", "wire"):
+            dl.agents.register(agent)
+            fill(dl, agent, calls, inbox)
+        # Each way claims from the same queue; tasks are plain, so each claim takes the oldest left.
+        results["library"] = {
+            "claim_task": time_sync(calls, lambda: dl.tasks.claim("lib")),
+            "fetch_inbox": time_sync(calls, lambda: dl.messages.receive("lib", limit=inbox)),
+        }
+        ops = AgentOps(dl, "kit", tokens=HeldTokens(), lease_ttl=120)
+        results["agentkit"] = {
+            "claim_task": time_sync(calls, ops.claim_task),
+            "fetch_inbox": time_sync(calls, lambda: ops.fetch_inbox(unread_only=False, limit=inbox, mark_read=False)),
+        }
+    results["mcp"] = anyio.run(time_mcp, db, "wire", calls, inbox)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--inbox", type=int, default=20)
     args = parser.parse_args()
-    db = os.path.join(tempfile.mkdtemp(prefix="jetpack-bench-mcp-"), "bench.db")
-    results: dict[str, dict[str, list[float]]] = {}
-    with create_local_data_layer(db) as dl:
-        for agent in ("lib", "kit", "wire"):
-            dl.agents.register(agent)
-            fill(dl, agent, args.calls, args.inbox)
-        # Each way claims from the same queue; tasks are plain, so each claim takes the oldest left.
-        results["library"] = {
-            "claim_task": time_sync(args.calls, lambda: dl.tasks.claim("lib")),
-            "fetch_inbox": time_sync(args.calls, lambda: dl.messages.receive("lib", limit=args.inbox)),
-        }
-        ops = AgentOps(dl, "kit", tokens=HeldTokens(), lease_ttl=120)
-        results["agentkit"] = {
-            "claim_task": time_sync(args.calls, ops.claim_task),
-            "fetch_inbox": time_sync(args.calls, lambda: ops.fetch_inbox(unread_only=False, limit=args.inbox,
-                                                                         mark_read=False)),
-        }
-    results["mcp"] = anyio.run(time_mcp, db, "wire", args.calls, args.inbox)
-
-    print(f"{args.calls} calls each, inbox of {args.inbox} messages, database {db}")
+    with tempfile.TemporaryDirectory(prefix="jetpack-bench-mcp-") as folder:
+        results = measure(os.path.join(folder, "bench.db"), args.calls, args.inbox)
+    print(f"{args.calls} calls each, inbox of {args.inbox} messages")
     print(f"{'call':<12} {'way':<9} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'x library p50':>14}")
     for call in ("claim_task", "fetch_inbox"):
         base = percentile(results["library"][call], 0.5)
