@@ -54,6 +54,9 @@ def add_parser(subparsers: Any) -> None:
                         help="with --no-ui: stop after this long (default: until interrupted)")
     parser.add_argument("--death-rate", type=float, default=0.02, metavar="P",
                         help="chance per task that an agent dies holding it (default 0.02)")
+    parser.add_argument("--via", choices=("library", "mcp"), default="library",
+                        help="how agents reach the store: library calls (default) or MCP, each agent a client "
+                             "of its own `jetpack-tui mcp` server")
     parser.add_argument("--pid-file", metavar="PATH", help="write the children's PIDs here (JSON)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database after exit")
     parser.add_argument("--force", action="store_true", help="replace an existing --db file")
@@ -147,11 +150,12 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
     swarm = Swarm(SwarmConfig(db=path, agents=args.agents, seed=args.seed, speed=args.speed,
-                              death_rate=args.death_rate, pid_file=args.pid_file))
+                              death_rate=args.death_rate, pid_file=args.pid_file, via=args.via))
     code = 0
     try:
         where = f"a temporary database ({path})" if temporary is not None else path
-        print(f"jetpack-tui demo: {args.agents} agents on {where} (speed {args.speed:g})", file=sys.stderr)
+        print(f"jetpack-tui demo: {args.agents} agents on {where} (speed {args.speed:g}, via {args.via})",
+              file=sys.stderr)
         swarm.start()
         if args.no_ui:
             _run_headless(path, swarm, args.duration)

@@ -42,6 +42,9 @@ from jetpack_tui.data.settings import LIVENESS
 from .pace import DEREGISTERED, DIED, Pace
 from .vocabulary import AGENT_NAMES, skills_for
 
+#: The agent program for each ``SwarmConfig.via``; both take the same command line.
+AGENT_MODULES = {"library": "jetpack_tui.demo.agent", "mcp": "jetpack_tui.demo.mcp_agent"}
+
 
 @dataclass
 class SwarmConfig:
@@ -61,8 +64,13 @@ class SwarmConfig:
     log_path: str | None = None
     pid_file: str | None = None
     python: str = sys.executable
+    #: How agents reach the store: ``library`` (direct DataLayer calls) or
+    #: ``mcp`` (each agent an MCP client of its own ``jetpack-tui mcp`` server).
+    via: str = "library"
 
     def __post_init__(self) -> None:
+        if self.via not in AGENT_MODULES:
+            raise ValueError(f"via must be one of {', '.join(AGENT_MODULES)}, not {self.via!r}")
         if not isinstance(self.agents, int) or not 1 <= self.agents <= len(AGENT_NAMES) * 4:
             raise ValueError(f"agents must be between 1 and {len(AGENT_NAMES) * 4}, not {self.agents!r}")
         Pace(self.speed)  # validates speed
@@ -187,7 +195,7 @@ class Swarm:
                  "--death-rate", repr(self.config.death_rate), "--fail-rate", repr(self.config.fail_rate)]
         if slot == 0 and generation == 1 and self.config.first_death_after is not None:
             extra += ["--die-after", str(self.config.first_death_after)]
-        self._launch(agent_id, slot, self._command("jetpack_tui.demo.agent", *extra))
+        self._launch(agent_id, slot, self._command(AGENT_MODULES[self.config.via], *extra))
 
     def _record_exit(self, child: Child) -> None:
         code = child.process.poll()
