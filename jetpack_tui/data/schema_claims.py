@@ -181,6 +181,8 @@ CREATE INDEX IF NOT EXISTS tasks_ready ON tasks(claim_order)
   WHERE status = 'pending' AND deps_unmet = 0 AND id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_blocked ON tasks(claim_order)
   WHERE status = 'pending' AND deps_unmet IS NOT 0;
+CREATE INDEX IF NOT EXISTS tasks_assigned ON tasks(claimed_by, claim_order)
+  WHERE status = 'claimed' AND last_action IN ('claim_for', 'reassign');
 
 CREATE TRIGGER IF NOT EXISTS tasks_derive_insert AFTER INSERT ON tasks BEGIN
   {_learn_skills("NEW")};
