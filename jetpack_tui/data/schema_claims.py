@@ -212,8 +212,8 @@ END;
 CREATE TRIGGER IF NOT EXISTS tasks_derive_done AFTER UPDATE OF status ON tasks
 WHEN (OLD.status IS 'completed') IS NOT (NEW.status IS 'completed') AND NEW.id IS OLD.id
 BEGIN
-  {_dependents("+", "NEW.id")} AND OLD.status IS 'completed';
-  {_dependents("-", "NEW.id")} AND NEW.status IS 'completed';
+  UPDATE tasks SET deps_unmet = deps_unmet + (CASE WHEN NEW.status IS 'completed' THEN -1 ELSE 1 END)
+  WHERE deps_unmet IS NOT NULL AND id IN (SELECT task_id FROM task_deps WHERE dep_id = NEW.id);
 END;
 CREATE TRIGGER IF NOT EXISTS tasks_derive_rename AFTER UPDATE OF id ON tasks
 WHEN NEW.id IS NOT OLD.id
