@@ -175,11 +175,11 @@ INSERT INTO task_counts(bucket, n) SELECT {bucket_sql("tasks")}, count(*) FROM t
 
 DROP INDEX IF EXISTS tasks_claim_order;
 DROP INDEX IF EXISTS tasks_board_order;
-CREATE INDEX IF NOT EXISTS tasks_status_order ON tasks(status, claim_order);
+CREATE INDEX IF NOT EXISTS tasks_status_order ON tasks(status, claim_order, id);
 CREATE INDEX IF NOT EXISTS tasks_queue_order ON tasks(claim_order, id);
-CREATE INDEX IF NOT EXISTS tasks_ready ON tasks(claim_order)
+CREATE INDEX IF NOT EXISTS tasks_ready ON tasks(claim_order, id)
   WHERE status = 'pending' AND deps_unmet = 0 AND id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS tasks_blocked ON tasks(claim_order)
+CREATE INDEX IF NOT EXISTS tasks_blocked ON tasks(claim_order, id)
   WHERE status = 'pending' AND deps_unmet IS NOT 0;
 CREATE INDEX IF NOT EXISTS tasks_assigned ON tasks(claimed_by, claim_order)
   WHERE status = 'claimed' AND last_action IN ('claim_for', 'reassign');
