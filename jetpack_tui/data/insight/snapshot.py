@@ -1,0 +1,135 @@
+"""One read of the unfinished work: the input of graph analysis and stuck checks.
+
+Unfinished tasks (pending, claimed, in progress) are read in rowid windows
+(bounded queries), the tasks they depend on that are not unfinished in
+chunks of ids, and the agents in one query.  Every column another client may
+have written is read leniently, the way the claim's SQL reads it: a value
+the claim can never match is kept as a flag here so that the stuck checks can
+name it, never raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..clock import now as clock_now
+from ..clock import parse_timestamp
+from ..models import Liveness
+from .source import Reader, by_ids, json_items, number, scan_by_rowid, text
+
+UNFINISHED = ("pending", "claimed", "in_progress")
+OWNED = ("claimed", "in_progress")
+
+_TASK_COLUMNS = ("id, title, status, priority, required_skills, dependencies, claimed_by, claimed_at,"
+                 " available_at, lease_expires_at")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One unfinished task as the analysis needs it."""
+
+    id: str
+    title: str
+    status: str
+    priority: str
+    #: Required skills, lowercased (the claim compares case-insensitively).
+    skills: tuple[str, ...]
+    #: False when ``required_skills`` is not JSON: the claim never matches it.
+    skills_readable: bool
+    deps: tuple[str, ...]
+    #: False when ``dependencies`` is not a JSON array: never ready.
+    deps_readable: bool
+    claimed_by: str | None
+    claimed_at: float | None
+    #: ``available_at`` as a number; ``available_raw`` keeps text another
+    #: client wrote (SQL compares text as later than every number).
+    available_at: float | None
+    available_raw: str | None
+    lease_expires_at: float | None
+    lease_raw: str | None
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    id: str
+    skills: frozenset[str]
+    last_heartbeat: float | None
+    liveness: str
+
+    @property
+    def live(self) -> bool:
+        """Alive or stale: still expected to claim (dead ones are not)."""
+        return self.liveness != "dead"
+
+
+@dataclass
+class GraphSnapshot:
+    read_at: float
+    nodes: dict[str, Node] = field(default_factory=dict)
+    #: Status of every dependency target that is not unfinished (completed,
+    #: failed, cancelled or an unknown status); absent ids do not exist.
+    outside: dict[str, str] = field(default_factory=dict)
+    agents: list[AgentInfo] = field(default_factory=list)
+
+    def dep_status(self, dep: str) -> str | None:
+        node = self.nodes.get(dep)
+        return node.status if node is not None else self.outside.get(dep)
+
+    def dependents(self) -> dict[str, list[str]]:
+        """Reverse edges: dependency id -> the unfinished tasks waiting on it."""
+        reverse: dict[str, list[str]] = {}
+        for node in self.nodes.values():
+            for dep in node.deps:
+                reverse.setdefault(dep, []).append(node.id)
+        return reverse
+
+
+def _node(row: tuple) -> Node:
+    (task_id, title, status, priority, raw_skills, raw_deps, owner, claimed_at, available, lease) = row
+    skills_kind, skills = json_items(raw_skills)
+    deps_kind, deps = json_items(raw_deps)
+    deps_readable = deps_kind in ("null", "array")
+    return Node(
+        id=text(task_id) or "", title=text(title) or "", status=text(status) or "pending",
+        priority=text(priority) or "medium",
+        skills=tuple(dict.fromkeys(s.lower() for s in skills)), skills_readable=skills_kind != "invalid",
+        deps=tuple(dict.fromkeys(deps)) if deps_readable else (), deps_readable=deps_readable,
+        claimed_by=text(owner), claimed_at=number(claimed_at),
+        available_at=number(available), available_raw=None if available is None or number(available) is not None
+        else text(available),
+        lease_expires_at=number(lease), lease_raw=None if lease is None or number(lease) is not None else text(lease),
+    )
+
+
+def heartbeat_of(text_beat: object, epoch_beat: object) -> float | None:
+    """The later of the seed's text heartbeat and our epoch one (as ``dl.agents`` reads it)."""
+    beats = [b for b in (parse_timestamp(text_beat), number(epoch_beat)) if b is not None]
+    return max(beats) if beats else None
+
+
+def read_agents(reader: Reader, moment: float, liveness: Liveness) -> list[AgentInfo]:
+    agents = []
+    for agent_id, raw_skills, text_beat, epoch_beat in reader.rows(
+            "SELECT id, skills, last_heartbeat, heartbeat_at FROM agents"):
+        kind, skills = json_items(raw_skills)
+        beat = heartbeat_of(text_beat, epoch_beat)
+        age = None if beat is None else max(0.0, moment - beat)
+        agents.append(AgentInfo(id=text(agent_id) or "", skills=frozenset(s.lower() for s in skills),
+                                last_heartbeat=beat, liveness=liveness.classify(age)))
+    return agents
+
+
+def read_snapshot(reader: Reader, *, now: float | None = None, liveness: Liveness | None = None) -> GraphSnapshot:
+    """The unfinished tasks, what they depend on, and the agents."""
+    moment = clock_now() if now is None else now
+    snapshot = GraphSnapshot(read_at=moment)
+    where = "status IN ('pending', 'claimed', 'in_progress')"
+    for row in scan_by_rowid(reader, "tasks", _TASK_COLUMNS, where):
+        node = _node(row)
+        snapshot.nodes[node.id] = node
+    wanted = sorted({dep for node in snapshot.nodes.values() for dep in node.deps} - set(snapshot.nodes))
+    for dep_id, status in by_ids(reader, "SELECT id, status FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
+                                 wanted):
+        snapshot.outside[text(dep_id) or ""] = text(status) or "pending"
+    snapshot.agents = read_agents(reader, moment, liveness or Liveness())
+    return snapshot

@@ -1,0 +1,133 @@
+"""Where insight reads from: anything that answers ``rows(sql, params)``.
+
+The dashboard reads through its DataLayer's engine (libSQL file or Turso
+replica), ``jetpack-tui doctor`` through stdlib ``sqlite3`` in read-only mode
+(it must look at files the DataLayer refuses).  Both hand the analysis a
+:class:`Reader`, so one implementation serves both and nothing here knows a
+driver.  Only plain SQL is used (no recursive CTEs: Turso's server has none;
+graph walks happen in Python).
+
+libSQL holds the GIL while a query runs, so in the dashboard process no
+query may grow with the table: :func:`scan_by_rowid` reads a table in rowid
+windows, each query touching at most ``window`` rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+#: Rows one windowed query may touch (a few ms of C, whatever the table size).
+ROWID_WINDOW = 20_000
+#: Ids per ``IN (SELECT value FROM json_each(?))`` lookup.
+ID_CHUNK = 500
+
+
+class Reader(Protocol):
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]: ...
+
+
+class EngineReader:
+    """A DataLayer engine as a :class:`Reader`: each query takes the engine's
+    lock on its own, so a long analysis never blocks an operator action for
+    longer than one query."""
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = engine
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self._engine.rows(sql, tuple(params))
+
+
+class ConnectionReader:
+    """A DB-API connection (stdlib ``sqlite3``) as a :class:`Reader`."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self._conn.execute(sql, tuple(params)).fetchall()
+
+
+def reader_of(source: Any) -> Reader:
+    """A DataLayer, an engine, a DB-API connection or a Reader, as a Reader."""
+    if hasattr(source, "engine") and hasattr(source, "tasks"):
+        return EngineReader(source.engine)
+    if hasattr(source, "read") and hasattr(source, "rows") and hasattr(source, "write"):
+        return EngineReader(source)
+    if hasattr(source, "execute") and not hasattr(source, "rows"):
+        return ConnectionReader(source)
+    return source
+
+
+def scan_by_rowid(reader: Reader, table: str, columns: str, where: str = "1",
+                  params: Sequence[Any] = (), window: int = ROWID_WINDOW) -> Iterator[tuple]:
+    """Every row of ``table`` matching ``where``, read in rowid windows.
+
+    ``table``/``columns``/``where`` are our own constants, never input.
+    Rows inserted meanwhile may or may not be seen (insight is a view, not a
+    transaction); no row is seen twice.
+    """
+    bounds = reader.rows(f"SELECT min(rowid), max(rowid) FROM {table}")
+    low, high = bounds[0] if bounds else (None, None)
+    if low is None or high is None:
+        return
+    start = int(low) - 1
+    while start < high:
+        end = start + window
+        yield from reader.rows(
+            f"SELECT {columns} FROM {table} WHERE rowid > ? AND rowid <= ? AND ({where})",
+            (start, end, *params))
+        start = end
+
+
+def by_ids(reader: Reader, select: str, ids: Sequence[str], chunk: int = ID_CHUNK) -> Iterator[tuple]:
+    """``select`` (ending in ``WHERE <col> IN (SELECT value FROM json_each(?))``)
+    run over ``ids`` in chunks: one bounded query per chunk."""
+    for start in range(0, len(ids), chunk):
+        yield from reader.rows(select, (json.dumps(list(ids[start:start + chunk])),))
+
+
+def text(raw: Any) -> str | None:
+    """A stored value as text (bytes decoded with replacement), None kept."""
+    if raw is None:
+        return None
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", errors="replace")
+    return str(raw)
+
+
+def number(raw: Any) -> float | None:
+    """A REAL column as a float; ``None`` for NULL or anything not numeric
+    (which SQL compares as greater than every number)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    return None
+
+
+def json_items(raw: Any) -> tuple[str, list[str]]:
+    """``(kind, items)`` of a JSON column the way SQL's ``json_each`` sees it.
+
+    ``kind`` is ``"null"`` (SQL NULL), ``"array"``, ``"object"`` (items are
+    its values), ``"scalar"`` (the item is itself) or ``"invalid"`` (not JSON:
+    no items).  Non-text items are read as their JSON text, as SQL compares
+    them.  Callers decide what each kind means (the claim reads an object's
+    values as skills, but a non-array dependency list as never ready).
+    """
+    if raw is None:
+        return "null", []
+    value_text = text(raw) or ""
+    try:
+        value = json.loads(value_text)
+    except (ValueError, RecursionError):
+        return "invalid", []
+    if isinstance(value, list):
+        kind, items = "array", value
+    elif isinstance(value, dict):
+        kind, items = "object", list(value.values())
+    else:
+        kind, items = "scalar", [value]
+    return kind, [item if isinstance(item, str) else json.dumps(item) for item in items]

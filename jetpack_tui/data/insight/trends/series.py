@@ -1,0 +1,103 @@
+"""Trends over a window, from the minute rollups: one point per interval.
+
+Counts (created, claims, completed, failed, retries, operator actions) are
+summed over the interval; the queue depth and the agents are read at the
+interval's end (the last minute rolled up in it, or carried from before
+when nothing happened); the median wait from ready to claimed is over every
+claim in the interval.  Values that cannot be known are ``None``: an
+interval before the rollups begin, agents before the heartbeat records.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from .fold import MinuteRow
+
+#: Named windows and their default step (window, step), in seconds.
+WINDOWS: dict[str, tuple[float, float]] = {
+    "1h": (3600.0, 60.0),
+    "12h": (43_200.0, 600.0),
+    "7d": (604_800.0, 7_200.0),
+}
+COUNTS = ("created", "claims", "completed", "failed", "retries", "operator")
+LEVELS = ("ready", "blocked", "claimed", "in_progress", "agents_alive", "agents_busy", "agents_idle")
+
+
+@dataclass
+class TrendPoint:
+    start: float
+    end: float
+    created: int = 0
+    claims: int = 0
+    completed: int = 0
+    failed: int = 0
+    retries: int = 0
+    operator: int = 0
+    ready: int | None = None
+    blocked: int | None = None
+    claimed: int | None = None
+    in_progress: int | None = None
+    agents_alive: int | None = None
+    agents_busy: int | None = None
+    agents_idle: int | None = None
+    median_wait: float | None = None
+    waits: int = 0
+
+
+@dataclass
+class Trends:
+    start: float
+    end: float
+    step: float
+    points: list[TrendPoint] = field(default_factory=list)
+    #: The first minute rollups hold; intervals before it are unknown.
+    covered_from: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def series(self, name: str) -> list[tuple[float, float | None]]:
+        """``[(interval end, value)]`` for one field (counts, levels, ``median_wait``)."""
+        return [(p.end, getattr(p, name)) for p in self.points]
+
+
+def _levels(point: TrendPoint, row: MinuteRow | None) -> None:
+    if row is None:
+        return
+    point.ready, point.blocked, point.claimed, point.in_progress = row.ready, row.blocked, row.claimed, row.in_progress
+
+
+def build(start: float, end: float, step: float, before: MinuteRow | None, rows: list[MinuteRow],
+          covered_from: float | None) -> Trends:
+    """Points of ``[start, end)`` every ``step`` seconds from minute rows."""
+    trends = Trends(start, end, step, covered_from=covered_from)
+    count = max(1, int(-(-(end - start) // step)))
+    last = before
+    at = 0
+    for n in range(count):
+        low, high = start + n * step, min(start + (n + 1) * step, end)
+        point = TrendPoint(low, high)
+        waits: list[float] = []
+        seen: MinuteRow | None = None
+        while at < len(rows) and rows[at].minute < high:
+            row = rows[at]
+            for name in COUNTS:
+                setattr(point, name, getattr(point, name) + getattr(row, name))
+            waits.extend(row.waits)
+            seen = last = row
+            at += 1
+        known = covered_from is not None and high > covered_from
+        if known:
+            _levels(point, last)
+        if seen is not None:
+            point.agents_alive, point.agents_busy = seen.agents_alive, seen.agents_busy
+            if seen.agents_alive is not None:
+                point.agents_idle = max(seen.agents_alive - seen.agents_busy, 0)
+        if waits:
+            point.median_wait, point.waits = statistics.median(waits), len(waits)
+        trends.points.append(point)
+    if covered_from is None:
+        trends.notes.append("no rollups yet: the audit log is empty")
+    elif covered_from > start:
+        trends.notes.append("history before the first rolled-up minute is not known")
+    return trends
