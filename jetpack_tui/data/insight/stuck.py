@@ -49,6 +49,21 @@ BLOCKING = ("skills_unreadable", "skills_unregistered", "skills_no_live_agent", 
             "dependency_cycle", "upstream_stuck")
 RISKS = ("owner_immortal", "lease_absurd")
 CODES = BLOCKING + RISKS
+#: What each code means, after "N task(s) ..." (doctor, the dashboard's legend).
+LABELS = {
+    "skills_unreadable": "have required_skills that are not JSON (never claimable)",
+    "skills_unregistered": "need skills no registered agent has",
+    "skills_no_live_agent": "need skills only dead agents have",
+    "available_unreadable": "have an available_at that is text (never due)",
+    "available_far_future": "are not available for more than a day",
+    "dependencies_unreadable": "have dependencies that are not a JSON array (never ready)",
+    "dependency_missing": "depend on a task that does not exist",
+    "dependency_dead": "depend on a cancelled or failed task",
+    "dependency_cycle": "are on a dependency cycle",
+    "upstream_stuck": "wait on stuck work",
+    "owner_immortal": "are held by an agent whose heartbeat is in the future (never orphaned)",
+    "lease_absurd": "hold a lease that never runs out (never reclaimed)",
+}
 #: Dependency statuses that can still end in ``completed``.
 LIVE_STATUSES = tuple(s for s in TASK_STATUSES if s not in ("cancelled", "failed"))
 
