@@ -305,10 +305,10 @@ CREATE INDEX IF NOT EXISTS tasks_board_order ON tasks(priority_rank, created_at,
 #:   their concatenation), so a checkpoint costs bytes per task, not an id.
 #: * ``history_minutes``: one row per minute of the audit log (counts of
 #:   what happened, queue depth and agents at the minute's end, the waits
-#:   from ready to claimed), so a 7-day trend reads ~10k small rows instead
-#:   of every event.  ``agents_alive`` is NULL where the heartbeat records
-#:   (the change feed, pruned at 50k rows) were already gone when the minute
-#:   was rolled up.
+#:   from ready to claimed, float32 seconds), so a 7-day trend reads ~10k
+#:   small rows instead of every event.  ``agents_alive``/``agents_idle`` are
+#:   NULL where the heartbeat records (the change feed, pruned at 50k rows)
+#:   were already gone when the minute was rolled up.
 HISTORY_SQL = """
 CREATE INDEX IF NOT EXISTS task_events_at ON task_events(at);
 CREATE TABLE IF NOT EXISTS history_checkpoints (
@@ -335,7 +335,8 @@ CREATE TABLE IF NOT EXISTS history_minutes (
   in_progress INTEGER NOT NULL DEFAULT 0,
   agents_alive INTEGER,
   agents_busy INTEGER NOT NULL DEFAULT 0,
-  waits TEXT
+  agents_idle INTEGER,
+  waits BLOB
 );
 """
 

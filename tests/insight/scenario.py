@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-T0 = 1_800_000_000.0  # a fixed epoch: minutes start at multiples of 60
+T0 = 1_700_000_040.0  # a fixed past epoch, a multiple of 60: minutes start on it
 
 
 @dataclass
@@ -18,6 +18,14 @@ class Scenario:
     tasks: dict[str, dict] = field(default_factory=dict)
     #: (at, task id, to status, owner, action, actor, created) in the order given.
     steps: list[tuple] = field(default_factory=list)
+    #: (at, agent id, op) rows of the change feed for ``agents`` (heartbeats).
+    beats: list[tuple] = field(default_factory=list)
+
+    def beat(self, agent: str, start: float, stop: float, every: float = 10.0) -> None:
+        at = start
+        while at <= stop:
+            self.beats.append((T0 + at, agent, "update"))
+            at += every
 
     def task(self, task_id: str, *, deps: tuple[str, ...] = (), skills: tuple[str, ...] = (), title: str = "") -> None:
         self.tasks[task_id] = {"deps": list(deps), "skills": list(skills), "title": title or f"task {task_id}"}
@@ -54,10 +62,15 @@ class Scenario:
         self.event(at + took, task_id, done, agent if done != "pending" else None, actor=agent,
                    action="complete" if done == "completed" else "fail")
 
-    def write(self, dl) -> None:
+    def write(self, dl, *, ids_out_of_time_order: bool = False) -> None:
+        """Write it; ``ids_out_of_time_order`` numbers the events backwards,
+        as a hand-made log (the demo's, a script's) may be."""
         import json
 
         final = self.now
+        events = self.events
+        if ids_out_of_time_order:
+            events = [(len(events) - row[0] + 1, *row[1:]) for row in events]
 
         def write(tx):
             for task_id, spec in self.tasks.items():
@@ -68,9 +81,12 @@ class Scenario:
                             owner))
             tx.execute("DELETE FROM task_events")
             tx.executemany("INSERT INTO task_events(id, task_id, at, actor, action, from_status, to_status,"
-                           " from_owner, to_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.events)
+                           " from_owner, to_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
             tx.execute("DELETE FROM history_checkpoints")
             tx.execute("DELETE FROM history_minutes")
+            tx.execute("DELETE FROM change_log")
+            tx.executemany("INSERT INTO change_log(tbl, row_id, op, at) VALUES ('agents', ?, ?, ?)",
+                           [(agent, op, at) for at, agent, op in sorted(self.beats)])
 
         dl.engine.write(write)
 

@@ -65,6 +65,22 @@ def test_every_task_at_every_moment_is_what_was_constructed(dl, history, every):
         assert table(insight.state_at(T0 + offset)) == history.expected_at(offset), offset
 
 
+def test_a_log_not_in_time_order_is_replayed_by_time(dl):
+    scenario = swarm()
+    scenario.write(dl, ids_out_of_time_order=True)
+    insight = Insight(dl, checkpoint_every=3)
+    for offset, expected in EXPECTED.items():
+        state = insight.state_at(T0 + offset)
+        assert table(state) == expected, offset
+    assert any("not in time order" in note for note in state.notes)
+    assert dl.engine.rows("SELECT count(*) FROM history_checkpoints")[0][0] == 0
+    changes = insight.diff(T0 + 60, T0 + 160)
+    assert changes.events_total == 4 and [m.task_id for m in changes.moved] == ["a"]  # 61, 70, 80, 160
+    trends = insight.trends(300, step=60, end=T0 + 300)
+    assert [p.completed for p in trends.points] == [0, 0, 1, 0, 0]
+    assert [p.created for p in trends.points] == [4, 0, 0, 0, 0]
+
+
 def test_counts_and_ready_or_blocked_then(dl, history):
     insight = Insight(dl)
     early = insight.state_at(T0 + 12)

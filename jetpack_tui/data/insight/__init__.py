@@ -37,8 +37,8 @@ from .trends.series import WINDOWS, Trends, build
 _CHECKPOINT_SQL = ("INSERT OR IGNORE INTO history_checkpoints(event_id, at, format, tasks, new_ids, state, built_at)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?)")
 _MINUTE_SQL = ("INSERT OR IGNORE INTO history_minutes(minute, last_event_id, created, claims, completed, failed,"
-               " retries, operator, ready, blocked, claimed, in_progress, agents_alive, agents_busy, waits)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+               " retries, operator, ready, blocked, claimed, in_progress, agents_alive, agents_busy, agents_idle,"
+               " waits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 class Insight:

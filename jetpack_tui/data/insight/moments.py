@@ -19,8 +19,9 @@ _RELATIVE = re.compile(r"^\s*-\s*((?:\d+(?:\.\d+)?\s*[smhdw]\s*)+)$", re.IGNOREC
 _AGO = re.compile(r"^\s*((?:\d+(?:\.\d+)?\s*[smhdw]\s*)+)\s*ago\s*$", re.IGNORECASE)
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
 _EPOCH = re.compile(r"^\s*\d{9,11}(?:\.\d+)?\s*$")
-#: Shape of a negative duration, for argparse (``--at -2h`` is a value, not an option).
-NEGATIVE_DURATION = re.compile(r"^-(?:\d+(?:\.\d+)?[smhdw]?)+$", re.IGNORECASE)
+#: For argparse: a dash then a digit (``--at -2h``, ``--at -2x``) is a value,
+#: so a bad one gets this module's error instead of "expected one argument".
+LEADING_DASH_DIGIT = re.compile(r"^-\d")
 
 HELP = "ISO 8601 (2026-01-18T01:30, local time unless it has an offset), -2h / -30m / -1h30m, '2h ago', now"
 

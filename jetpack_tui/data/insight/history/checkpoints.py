@@ -67,6 +67,8 @@ class HistoryIndex:
         self._decoded: dict[int, TaskTable] = {}
         self._loaded = False
         self.bounds: log.LogBounds | None = None
+        #: False once the log is seen not to be in time order (see :mod:`.log`).
+        self.ordered = True
         #: Why some history cannot be rebuilt exactly (shown with results).
         self.notes: list[str] = []
 
@@ -142,8 +144,12 @@ class HistoryIndex:
             stop = upto
             if checkpoint:
                 stop = min(upto, (start // self.every + 1) * self.every)
-            log.fold(table, log.events(self._reader, start, stop))
+            disorder = log.fold(table, log.events(self._reader, start, stop))
             table.event_id = stop  # the bound, even where ids have holes
+            if disorder > log.DISORDER_TOLERANCE and self.ordered:
+                self.ordered, self._persist = False, None
+                self.notes.append(f"the audit log is not in time order (an event {disorder:,.0f} s older than one"
+                                  " written before it): the past is rebuilt by time, without checkpoints")
             if checkpoint and stop % self.every == 0 and (not self.checkpoints or self.checkpoints[-1].bound < stop):
                 self._checkpoint(table, stop)
             start = stop
@@ -162,6 +168,18 @@ class HistoryIndex:
         self.checkpoints.append(entry)
 
     # -- the past -------------------------------------------------------------------
+    def table_at_time(self, moment: float) -> TaskTable:
+        """A fresh table of the state at ``moment`` (call :meth:`catch_up`
+        first); its catalog also knows the tasks that appear later."""
+        if not self.ordered:
+            return log.fold_by_time(self._reader, TaskTable(Catalog()), moment)
+        found = log.last_event_at_or_before(self._reader, moment)
+        first = self.bounds.first_id if self.bounds else 1
+        table = self.table_at(found[0] if found else first - 1)
+        if not found:
+            table.event_at = None
+        return table
+
     def table_at(self, event_id: int) -> TaskTable:
         """A fresh table of the state after every event with id <= ``event_id``
         (call :meth:`catch_up` first)."""

@@ -1,9 +1,9 @@
 """What changed between two moments: tasks that moved, and every event.
 
 The net change of each task comes from the two states (:mod:`.state`), so
-a task that was claimed, failed and retried in between shows as "pending ->
-pending" only in the event list, not as moved.  Events are counted by kind
-in SQL over the id range (one bounded pass in C) and listed up to ``limit``.
+a task that was claimed, failed and retried in between shows only in the
+event list, not as moved.  Events are counted by kind in SQL over the time
+range (one pass over the ``at`` index in C) and listed up to ``limit``.
 """
 
 from __future__ import annotations
@@ -84,18 +84,17 @@ def _moved(start: SwarmState, end: SwarmState, limit: int) -> tuple[list[Moved],
 
 
 def diff(reader: Reader, start: SwarmState, end: SwarmState, *, limit: int = 500) -> SwarmDiff:
-    """The changes from ``start`` to ``end`` (two states of one log, start first)."""
+    """The changes from ``start`` to ``end`` (two states of one log, start
+    first): events with ``start.moment < at <= end.moment`` (the ``at`` index)."""
     result = SwarmDiff(start, end)
-    low = start.event_id if start.event_id is not None else (start.log.first_id - 1 if start.log else 0)
-    high = end.event_id if end.event_id is not None else low
-    if high > low:
-        for action, from_status, to_status, count in reader.rows(
-                "SELECT action, from_status, to_status, count(*) FROM task_events WHERE id > ? AND id <= ?"
-                " GROUP BY action, from_status, to_status", (low, high)):
-            kind = kind_of(text(action), text(from_status), text(to_status))
-            result.by_kind[kind] = result.by_kind.get(kind, 0) + int(count)
-            result.events_total += int(count)
-        rows = reader.rows(EVENT_SELECT + " WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", (low, high, limit))
-        result.events = [event_from_row(row) for row in rows]
+    window = (start.moment, end.moment)
+    for action, from_status, to_status, count in reader.rows(
+            "SELECT action, from_status, to_status, count(*) FROM task_events WHERE at > ? AND at <= ?"
+            " GROUP BY action, from_status, to_status", window):
+        kind = kind_of(text(action), text(from_status), text(to_status))
+        result.by_kind[kind] = result.by_kind.get(kind, 0) + int(count)
+        result.events_total += int(count)
+    rows = reader.rows(EVENT_SELECT + " WHERE at > ? AND at <= ? ORDER BY at, id LIMIT ?", (*window, limit))
+    result.events = [event_from_row(row) for row in rows]
     result.moved, result.moved_total = _moved(start, end, limit)
     return result

@@ -29,7 +29,7 @@ from ..source import Reader, by_ids, json_items, scan_by_rowid, text
 from ...clock import parse_timestamp
 from .agents import AgentsThen
 from .checkpoints import HistoryIndex
-from .log import LogBounds, last_event_at_or_before
+from .log import LogBounds
 from .table import TaskTable
 
 
@@ -176,18 +176,17 @@ def state_at(index: HistoryIndex, reader: Reader, moment: float, *, readiness: b
     if tail is None or bounds is None:
         state = SwarmState(moment, None, None, None, None, notes=["the audit log is empty: no history recorded"])
     else:
-        found = last_event_at_or_before(reader, moment)
-        event_id = found[0] if found else bounds.first_id - 1
-        table = index.table_at(event_id)
-        state = SwarmState(moment, table.event_id if found else None, found[1] if found else None, bounds, table,
-                           notes=list(index.notes))
+        table = index.table_at_time(moment)
+        applied = table.event_at is not None and len(table) > 0
+        state = SwarmState(moment, table.event_id if applied else None, table.event_at if applied else None, bounds,
+                           table, notes=list(index.notes))
         inside = bounds.first_at is not None and moment >= bounds.first_at
         if bounds.pruned:
             state.notes.append(f"the audit log was pruned: it starts at event #{bounds.first_id}")
         if not inside:
             state.notes.append("this moment is before the audit log begins: tasks created later are left out,"
                                " the others are unknown")
-        catalog = index.catalog
+        catalog = table.catalog
         for i, first in catalog.incomplete.items():
             if i >= len(table):
                 task_id = catalog.ids[i]

@@ -44,6 +44,7 @@ class MinuteRow:
     in_progress: int = 0
     agents_alive: int | None = None
     agents_busy: int = 0
+    agents_idle: int | None = None
     waits: array = field(default_factory=lambda: array("f"))
 
 
@@ -195,7 +196,9 @@ class MinuteFold:
             table.event_id, table.event_at = int(event_id), moment
 
     # -- closing minutes -------------------------------------------------------------
-    def _alive(self, end: float) -> int | None:
+    def _alive(self, end: float) -> set[str] | None:
+        """The agents alive at ``end`` (beats before it applied), or ``None``
+        when the heartbeat records do not reach back that far."""
         while self._beat_at < len(self._beats) and self._beats[self._beat_at].at < end:
             beat = self._beats[self._beat_at]
             if beat.gone:
@@ -205,13 +208,17 @@ class MinuteFold:
             self._beat_at += 1
         if self.beats_since is None or end - self.liveness.stale_after < self.beats_since:
             return None
-        return sum(1 for at in self.last_beat.values() if end - at < self.liveness.stale_after)
+        return {agent for agent, at in self.last_beat.items() if end - at < self.liveness.stale_after}
 
     def _fill(self, row: MinuteRow, alive_at: float) -> MinuteRow:
         row.ready, row.blocked = self.depth["ready"], self.depth["blocked"]
         row.claimed, row.in_progress = self.depth["claimed"], self.depth["in_progress"]
-        row.agents_alive = self._alive(alive_at)
-        row.agents_busy = sum(1 for n in self.inflight.values() if n > 0)
+        owners = self.table.catalog.owners
+        busy = {owners[code] for code, n in self.inflight.items() if n > 0}
+        alive = self._alive(alive_at)
+        row.agents_busy = len(busy)
+        row.agents_alive = None if alive is None else len(alive)
+        row.agents_idle = None if alive is None else len(alive - busy)
         return row
 
     def _seal(self, row: MinuteRow) -> MinuteRow:

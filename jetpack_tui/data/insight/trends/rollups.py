@@ -19,6 +19,7 @@ from ... import clock
 from ...models import Liveness
 from ..history import log
 from ..history.checkpoints import HistoryIndex
+from ..history.table import Catalog, TaskTable
 from ..source import Reader, by_ids, json_items, number, scan_by_rowid, text
 from .fold import FOLD_COLUMNS, Beat, MinuteFold, MinuteRow
 
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 SETTLE = 5.0
 PERSIST_BATCH = 500
 ROW_COLUMNS = ("minute, last_event_id, created, claims, completed, failed, retries, operator, ready, blocked,"
-               " claimed, in_progress, agents_alive, agents_busy, waits")
+               " claimed, in_progress, agents_alive, agents_busy, agents_idle, waits")
 
 PersistRows = Callable[[list[tuple]], None]
 
@@ -37,16 +38,16 @@ PersistRows = Callable[[list[tuple]], None]
 def row_values(row: MinuteRow) -> tuple:
     return (row.minute, row.last_event_id, row.created, row.claims, row.completed, row.failed, row.retries,
             row.operator, row.ready, row.blocked, row.claimed, row.in_progress, row.agents_alive,
-            row.agents_busy, row.waits.tobytes() if row.waits else None)
+            row.agents_busy, row.agents_idle, row.waits.tobytes() if row.waits else None)
 
 
 def row_from(values: tuple) -> MinuteRow:
-    *head, alive, busy, waits = values
+    *head, alive, busy, idle, waits = values
     samples = array("f")
     if isinstance(waits, (bytes, bytearray, memoryview)) and len(waits) % 4 == 0:
         samples.frombytes(bytes(waits))
     return MinuteRow(*(int(v or 0) for v in head), agents_alive=alive if isinstance(alive, int) else None,
-                     agents_busy=int(busy or 0), waits=samples)
+                     agents_busy=int(busy or 0), agents_idle=idle if isinstance(idle, int) else None, waits=samples)
 
 
 def read_dependencies(reader: Reader) -> dict[str, list[str]]:
@@ -96,32 +97,33 @@ class MinuteRollups:
                 beats.append(Beat(moment, text(agent_id) or "", op == "delete"))
         return beats, horizon
 
-    def _ready_since(self, fold: MinuteFold, upto: int) -> dict[int, float]:
-        """When each task ready at event ``upto`` became ready: the later of
-        its last event and its dependencies' completions (two indexed
-        lookups per chunk of tasks)."""
+    def _ready_since(self, fold: MinuteFold, upto: float) -> dict[int, float]:
+        """When each task ready at ``upto`` became ready: the later of its
+        last event and its dependencies' completions (two indexed lookups per
+        chunk of tasks)."""
         table = fold.table
         ready = [i for i, code in enumerate(table.status) if code == fold.PENDING and not fold.undone.get(i)]
         ids = [table.catalog.ids[i] for i in ready]
         last: dict[str, float] = {}
-        for task_id, at in by_ids(self._reader, "SELECT task_id, max(at) FROM task_events WHERE id <= "
-                                  f"{int(upto)} AND task_id IN (SELECT value FROM json_each(?)) GROUP BY task_id", ids):
+        for task_id, at in by_ids(self._reader, "SELECT task_id, max(at) FROM task_events WHERE at <= "
+                                  f"{float(upto)!r} AND task_id IN (SELECT value FROM json_each(?)) GROUP BY task_id",
+                                  ids):
             last[text(task_id) or ""] = number(at) or 0.0
         deps = sorted({d for task_id in ids for d in fold.deps.get(task_id, ())})
         done: dict[str, float] = {}
-        for task_id, at in by_ids(self._reader, "SELECT task_id, max(at) FROM task_events WHERE id <= "
-                                  f"{int(upto)} AND to_status = 'completed' AND task_id IN"
+        for task_id, at in by_ids(self._reader, "SELECT task_id, max(at) FROM task_events WHERE at <= "
+                                  f"{float(upto)!r} AND to_status = 'completed' AND task_id IN"
                                   " (SELECT value FROM json_each(?)) GROUP BY task_id", deps):
             done[text(task_id) or ""] = number(at) or 0.0
         return {i: max([last.get(task_id, 0.0)] + [done.get(d, 0.0) for d in fold.deps.get(task_id, ())])
                 for i, task_id in zip(ready, ids)}
 
-    def _start(self, after_event: int, boundary: int) -> MinuteFold:
-        table = self._history.table_at(after_event)
+    def _start(self, table: TaskTable, boundary: int) -> MinuteFold:
+        self._beat_seq = 0
         beats, horizon = self._beats(boundary - self._liveness.dead_after)
         fold = MinuteFold(table, read_dependencies(self._reader), self._liveness, beats, horizon)
         fold.start({})
-        fold.ready_since = self._ready_since(fold, after_event)
+        fold.ready_since = self._ready_since(fold, table.event_at if table.event_at is not None else boundary - 1e-3)
         fold.closed_until = boundary
         fold._alive(boundary)
         return fold
@@ -133,6 +135,9 @@ class MinuteRollups:
             self._history.catch_up()
             bounds = self._history.bounds
             if bounds is None:
+                return
+            if not self._history.ordered:
+                self._rebuild_by_time(bounds, start_hint)
                 return
             if self._fold is None or (not self.persisting and start_hint is not None and self._memory_from is not None
                                       and start_hint < self._memory_from):
@@ -153,14 +158,28 @@ class MinuteRollups:
         if stored is not None and stored[1] <= bounds.last_id:
             minute, event_id = stored
             self._memory_from = minute + 60
-            return self._start(event_id, minute + 60)
+            return self._start(self._history.table_at(event_id), minute + 60)
         if self.persisting or start_hint is None:
             begin = bounds.first_at or 0.0
             self._memory_from = int(begin // 60) * 60
-            return self._start(bounds.first_id - 1, self._memory_from)
-        found = log.last_event_at_or_before(self._reader, start_hint)
+            return self._start(self._history.table_at(bounds.first_id - 1), self._memory_from)
         self._memory_from = int(start_hint // 60) * 60
-        return self._start(found[0] if found else bounds.first_id - 1, self._memory_from)
+        found = log.last_event_before(self._reader, self._memory_from)
+        return self._start(self._history.table_at(found[0] if found else bounds.first_id - 1), self._memory_from)
+
+    def _rebuild_by_time(self, bounds: log.LogBounds, start_hint: float | None) -> None:
+        """A log not in time order: fold it by time, in memory, every time
+        (O(events); such logs are hand-made, not a swarm's)."""
+        self._persist = None
+        begin = start_hint if start_hint is not None else (bounds.first_at or 0.0)
+        boundary = int(begin // 60) * 60
+        table = log.fold_by_time(self._reader, TaskTable(Catalog()), boundary - 1e-3)
+        self._fold = fold = self._start(table, boundary)
+        rows = list(fold.apply(log.events_by_time(self._reader, (boundary - 1e-3, 2**53), None,
+                                                  FOLD_COLUMNS + ", at, id")))
+        rows.extend(fold.close_until(clock.now() - SETTLE))
+        self._memory = {row.minute: row for row in rows}
+        self._memory_from = boundary
 
     def _keep(self, rows: list[MinuteRow]) -> None:
         for start in range(0, len(rows), PERSIST_BATCH):

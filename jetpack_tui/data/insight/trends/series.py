@@ -90,14 +90,14 @@ def build(start: float, end: float, step: float, before: MinuteRow | None, rows:
         if known:
             _levels(point, last)
         if seen is not None:
-            point.agents_alive, point.agents_busy = seen.agents_alive, seen.agents_busy
-            if seen.agents_alive is not None:
-                point.agents_idle = max(seen.agents_alive - seen.agents_busy, 0)
+            point.agents_alive, point.agents_busy, point.agents_idle = (seen.agents_alive, seen.agents_busy,
+                                                                        seen.agents_idle)
         if waits:
             point.median_wait, point.waits = statistics.median(waits), len(waits)
         trends.points.append(point)
     if covered_from is None:
         trends.notes.append("no rollups yet: the audit log is empty")
     elif covered_from > start:
-        trends.notes.append("history before the first rolled-up minute is not known")
+        trends.notes.append("nothing is known before the first rolled-up minute (where the audit log, or its"
+                            " rollups, begin)")
     return trends
