@@ -17,6 +17,7 @@ called from a worker thread (queries take the engine's lock one at a time).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import clock
@@ -95,17 +96,19 @@ class Insight:
     def trends(self, window: str | float = "12h", *, step: float | None = None,
                end: float | None = None) -> Trends:
         """Points over the last ``window`` (``"1h"``, ``"12h"``, ``"7d"`` or
-        seconds) ending at ``end`` (now by default), one per ``step``."""
+        seconds) ending at ``end`` (the end of the current minute by
+        default), one per ``step``.  Rollups are per minute, so a window
+        ends on a minute and a step is best a whole number of minutes."""
         if isinstance(window, str):
             span, default_step = WINDOWS.get(window) or (parse_span(window), None)
         else:
             span, default_step = float(window), None
         step = step or default_step or max(60.0, span / 60)
-        finish = clock.now() if end is None else float(end)
+        finish = math.ceil(clock.now() / 60) * 60 if end is None else float(end)
         start = finish - span
         self.rollups.catch_up(start_hint=start)
-        before, rows = self.rollups.rows(start, finish)
-        return build(start, finish, step, before, rows, self.rollups.covered_from)
+        before, slots = self.rollups.slots(start, finish, step)
+        return build(start, finish, step, before, slots, self.rollups.covered_from)
 
 
 __all__ = [

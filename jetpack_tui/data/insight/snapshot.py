@@ -24,9 +24,10 @@ _TASK_COLUMNS = ("id, title, status, priority, required_skills, dependencies, cl
                  " available_at, lease_expires_at")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Node:
-    """One unfinished task as the analysis needs it."""
+    """One unfinished task as the analysis needs it (read-only by
+    convention: not frozen, which would make building 100k of them slower)."""
 
     id: str
     title: str
@@ -84,21 +85,40 @@ class GraphSnapshot:
         return reverse
 
 
-def _node(row: tuple) -> Node:
-    (task_id, title, status, priority, raw_skills, raw_deps, owner, claimed_at, available, lease) = row
-    skills_kind, skills = json_items(raw_skills)
-    deps_kind, deps = json_items(raw_deps)
-    deps_readable = deps_kind in ("null", "array")
-    return Node(
-        id=text(task_id) or "", title=text(title) or "", status=text(status) or "pending",
-        priority=text(priority) or "medium",
-        skills=tuple(dict.fromkeys(s.lower() for s in skills)), skills_readable=skills_kind != "invalid",
-        deps=tuple(dict.fromkeys(deps)) if deps_readable else (), deps_readable=deps_readable,
-        claimed_by=text(owner), claimed_at=number(claimed_at),
-        available_at=number(available), available_raw=None if available is None or number(available) is not None
-        else text(available),
-        lease_expires_at=number(lease), lease_raw=None if lease is None or number(lease) is not None else text(lease),
-    )
+def _reader_of_nodes():
+    """A row decoder with a memo of JSON texts: a swarm has few distinct
+    skill sets and many empty dependency lists, so most rows parse nothing."""
+    memo: dict[object, tuple[str, list[str]]] = {None: ("null", []), "[]": ("array", [])}
+
+    def parsed(raw: object) -> tuple[str, list[str]]:
+        found = memo.get(raw) if isinstance(raw, (str, type(None))) else None
+        if found is None:
+            found = json_items(raw)
+            if isinstance(raw, str) and len(memo) < 10_000:
+                memo[raw] = found
+        return found
+
+    def node(row: tuple) -> Node:
+        (task_id, title, status, priority, raw_skills, raw_deps, owner, claimed_at, available, lease) = row
+        skills_kind, skills = parsed(raw_skills)
+        deps_kind, deps = parsed(raw_deps)
+        deps_readable = deps_kind in ("null", "array")
+        available_at, lease_at = number(available), number(lease)
+        return Node(
+            id=task_id if type(task_id) is str else text(task_id) or "",
+            title=title if type(title) is str else text(title) or "",
+            status=status if type(status) is str else text(status) or "pending",
+            priority=priority if type(priority) is str else text(priority) or "medium",
+            skills=tuple(dict.fromkeys(s.lower() for s in skills)) if skills else (),
+            skills_readable=skills_kind != "invalid",
+            deps=(tuple(dict.fromkeys(deps)) if deps_readable else ()) if deps else (), deps_readable=deps_readable,
+            claimed_by=owner if owner is None or type(owner) is str else text(owner), claimed_at=number(claimed_at),
+            available_at=available_at, available_raw=None if available is None or available_at is not None
+            else text(available),
+            lease_expires_at=lease_at, lease_raw=None if lease is None or lease_at is not None else text(lease),
+        )
+
+    return node
 
 
 def heartbeat_of(text_beat: object, epoch_beat: object) -> float | None:
@@ -124,8 +144,9 @@ def read_snapshot(reader: Reader, *, now: float | None = None, liveness: Livenes
     moment = clock_now() if now is None else now
     snapshot = GraphSnapshot(read_at=moment)
     where = "status IN ('pending', 'claimed', 'in_progress')"
+    decode = _reader_of_nodes()
     for row in scan_by_rowid(reader, "tasks", _TASK_COLUMNS, where):
-        node = _node(row)
+        node = decode(row)
         snapshot.nodes[node.id] = node
     wanted = sorted({dep for node in snapshot.nodes.values() for dep in node.deps} - set(snapshot.nodes))
     for dep_id, status in by_ids(reader, "SELECT id, status FROM tasks WHERE id IN (SELECT value FROM json_each(?))",

@@ -101,9 +101,10 @@ def text(raw: Any) -> str | None:
 def number(raw: Any) -> float | None:
     """A REAL column as a float; ``None`` for NULL or anything not numeric
     (which SQL compares as greater than every number)."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, (int, float)):
+    kind = type(raw)
+    if kind is float:
+        return raw
+    if kind is int:
         return float(raw)
     return None
 

@@ -65,6 +65,7 @@ class HistoryIndex:
         self.checkpoints: list[Checkpoint] = []
         self._tail: TaskTable | None = None
         self._decoded: dict[int, TaskTable] = {}
+        self._recent: TaskTable | None = None
         self._loaded = False
         self.bounds: log.LogBounds | None = None
         #: False once the log is seen not to be in time order (see :mod:`.log`).
@@ -144,7 +145,7 @@ class HistoryIndex:
             stop = upto
             if checkpoint:
                 stop = min(upto, (start // self.every + 1) * self.every)
-            disorder = log.fold(table, log.events(self._reader, start, stop))
+            disorder = log.fold(table, log.events(self._reader, start, stop), self._reader)
             table.event_id = stop  # the bound, even where ids have holes
             if disorder > log.DISORDER_TOLERANCE and self.ordered:
                 self.ordered, self._persist = False, None
@@ -182,7 +183,9 @@ class HistoryIndex:
 
     def table_at(self, event_id: int) -> TaskTable:
         """A fresh table of the state after every event with id <= ``event_id``
-        (call :meth:`catch_up` first)."""
+        (call :meth:`catch_up` first).  Starts from the nearest checkpoint,
+        or from the last table asked for when that is nearer (moving forward
+        through time, one event or minute at a time, folds only the step)."""
         with self._lock:
             if self._tail is None:
                 return TaskTable(self.catalog)
@@ -190,10 +193,14 @@ class HistoryIndex:
                 return self._tail.copy()
             bounds = [c.bound for c in self.checkpoints]
             at = bisect.bisect_right(bounds, event_id) - 1
-            if at >= 0:
+            start = self.checkpoints[at].bound if at >= 0 else (self.bounds.first_id - 1 if self.bounds else 0)
+            recent = self._recent
+            if recent is not None and start <= (recent.event_id or 0) <= event_id:
+                table = recent.copy()
+            elif at >= 0:
                 table = self._table_of(self.checkpoints[at]).copy()
             else:
-                first = self.bounds.first_id if self.bounds else 1
-                table = TaskTable(self.catalog, event_id=first - 1)
+                table = TaskTable(self.catalog, event_id=start)
             self._fold_to(table, event_id, checkpoint=False)
+            self._recent = table.copy()
             return table

@@ -13,17 +13,20 @@ correct, but without checkpoints).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..source import Reader, number, text
-from .table import Incomplete, TaskTable
+from .table import NO_OWNER, Incomplete, TaskTable
 
 #: Events per query (a few ms of GIL each).
 CHUNK = 5_000
 #: A step back in time smaller than this is a clock adjustment, not disorder.
 DISORDER_TOLERANCE = 5.0
-FOLD_COLUMNS = "id, task_id, at, to_status, to_owner, from_status, from_owner"
+#: What a replay reads per event; the ``from`` side only as "is this a
+#: creation" (an int is cheaper to fetch than two strings): the rare task
+#: first seen mid-life has its ``from`` side looked up on its own.
+FOLD_COLUMNS = "id, task_id, at, to_status, to_owner, from_status IS NULL"
 
 
 @dataclass(frozen=True)
@@ -106,35 +109,52 @@ def events_by_time(reader: Reader, after: tuple[float, int] | None, upto: float 
         key = (rows[-1][-2], rows[-1][-1])
 
 
-def fold(table: TaskTable, rows: Iterator[tuple]) -> float:
+def fold(table: TaskTable, rows: Iterable[tuple], reader: Reader | None = None) -> float:
     """Apply events (:data:`FOLD_COLUMNS`) to ``table`` in place; returns
     the largest step back in time between consecutive events (0 when the
     log is in time order).
 
-    A task's first event with a ``from`` status is not its creation: the
-    catalog records it as first seen mid-life."""
+    A task whose first event is not its creation is recorded in the catalog
+    as first seen mid-life (its ``from`` side read from ``reader``).  The
+    loop is the hot path of every history question: names are looked up in
+    the catalog's dicts inline, the slow path only for a task, status or
+    owner seen for the first time."""
     catalog = table.catalog
-    status_code, owner_code, slot = catalog.status_code, catalog.owner_code, table.slot
+    index_get, status_get, owner_get = catalog.index.get, catalog.status_codes.get, catalog.owner_codes.get
     status, owner = table.status, table.owner
+    size = len(status)
     last_id, last_at = table.event_id, table.event_at
-    latest = last_at if isinstance(last_at, float) else float("-inf")
+    latest = last_at if type(last_at) is float else float("-inf")
     disorder = 0.0
-    for event_id, task_id, at, to_status, to_owner, from_status, from_owner in rows:
+    for event_id, task_id, at, to_status, to_owner, created in rows:
         if type(at) is float:
-            if at > latest:
+            if at >= latest:
                 latest = at
             elif latest - at > disorder:
                 disorder = latest - at
-        key = task_id if type(task_id) is str else text(task_id) or ""
-        i, new = slot(key)
-        if new and from_status is not None:
-            catalog.incomplete[i] = Incomplete(int(event_id), number(at) or 0.0, text(from_status), text(from_owner))
-        status[i] = status_code(to_status if to_status is None or type(to_status) is str else text(to_status))
-        owner[i] = owner_code(to_owner if to_owner is None or type(to_owner) is str else text(to_owner))
+        i = index_get(task_id)
+        if i is None or i >= size:
+            i, new = table.slot(task_id if type(task_id) is str else text(task_id) or "")
+            size = len(status)
+            if new and not created:
+                catalog.incomplete[i] = _first_seen(reader, event_id, at)
+        code = status_get(to_status)
+        status[i] = code if code is not None else catalog.status_code(text(to_status))
+        if to_owner is None:
+            owner[i] = NO_OWNER
+        else:
+            code = owner_get(to_owner)
+            owner[i] = code if code is not None else catalog.owner_code(text(to_owner))
         last_id, last_at = event_id, at
     table.event_id = last_id
     table.event_at = number(last_at) if last_at is not None else table.event_at
     return disorder
+
+
+def _first_seen(reader: Reader | None, event_id: int, at: object) -> Incomplete:
+    row = reader.rows("SELECT from_status, from_owner FROM task_events WHERE id = ?", (event_id,)) if reader else []
+    from_status, from_owner = row[0] if row else (None, None)
+    return Incomplete(int(event_id), number(at) or 0.0, text(from_status), text(from_owner))
 
 
 def fold_by_time(reader: Reader, table: TaskTable, moment: float) -> TaskTable:
@@ -142,7 +162,7 @@ def fold_by_time(reader: Reader, table: TaskTable, moment: float) -> TaskTable:
     it by time into ``table``, then the rest of the log read only so that the
     catalog learns which later tasks start mid-life (O(events): no checkpoints)."""
     columns = FOLD_COLUMNS + ", at, id"
-    fold(table, events_by_time(reader, None, moment, columns))
+    fold(table, events_by_time(reader, None, moment, columns), reader)
     later = TaskTable(table.catalog, table.status[:], table.owner[:])
-    fold(later, events_by_time(reader, (moment, 2**53), None, columns))
+    fold(later, events_by_time(reader, (moment, 2**53), None, columns), reader)
     return table

@@ -26,6 +26,9 @@ from ..source import number, text
 
 FOLD_COLUMNS = "id, task_id, at, action, from_status, to_status, to_owner"
 DEPTH = ("ready", "blocked", "claimed", "in_progress")
+#: Per minute: summed over an interval (COUNTS), read at its end (LEVELS).
+COUNTS = ("created", "claims", "completed", "failed", "retries", "operator")
+LEVELS = DEPTH + ("agents_alive", "agents_busy", "agents_idle")
 
 
 @dataclass

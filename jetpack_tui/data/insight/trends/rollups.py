@@ -21,7 +21,7 @@ from ..history import log
 from ..history.checkpoints import HistoryIndex
 from ..history.table import Catalog, TaskTable
 from ..source import Reader, by_ids, json_items, number, scan_by_rowid, text
-from .fold import FOLD_COLUMNS, Beat, MinuteFold, MinuteRow
+from .fold import COUNTS, FOLD_COLUMNS, LEVELS, Beat, MinuteFold, MinuteRow
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,21 @@ def row_from(values: tuple) -> MinuteRow:
         samples.frombytes(bytes(waits))
     return MinuteRow(*(int(v or 0) for v in head), agents_alive=alive if isinstance(alive, int) else None,
                      agents_busy=int(busy or 0), agents_idle=idle if isinstance(idle, int) else None, waits=samples)
+
+
+def merge(slots: dict[int, MinuteRow], slot: int, row: MinuteRow) -> None:
+    """Add a minute to its slot: counts summed, levels from the later minute."""
+    into = slots.get(slot)
+    if into is None:
+        slots[slot] = MinuteRow(**{**row.__dict__, "waits": array("f", row.waits)})
+        return
+    for name in COUNTS:
+        setattr(into, name, getattr(into, name) + getattr(row, name))
+    into.waits.extend(row.waits)
+    if row.minute >= into.minute:
+        for name in LEVELS:
+            setattr(into, name, getattr(row, name))
+        into.minute, into.last_event_id = row.minute, row.last_event_id
 
 
 def read_dependencies(reader: Reader) -> dict[str, list[str]]:
@@ -194,26 +209,37 @@ class MinuteRollups:
             for row in batch:
                 self._memory[row.minute] = row
 
-    def rows(self, start: float, end: float) -> tuple[MinuteRow | None, list[MinuteRow]]:
-        """``(the last row before start, the rows of [start, end))``, stored
-        or in memory, with the minute still open (so far) at the end."""
+    def slots(self, start: float, end: float, step: float) -> tuple[MinuteRow | None, dict[int, MinuteRow]]:
+        """``(the last row before start, {slot: merged row})`` for the slots
+        ``[start + n*step, start + (n+1)*step)``: counts summed, levels and
+        agents from the slot's last minute, waits joined.  Stored rows are
+        summed in SQL (one GROUP BY over the window); rows this process holds
+        in memory, and the minute still open, are merged in."""
         first = int(start // 60) * 60
-        found = {r.minute: r for r in map(row_from, self._reader.rows(
-            f"SELECT {ROW_COLUMNS} FROM history_minutes WHERE minute >= ? AND minute < ? ORDER BY minute",
-            (first, end)))}
+        merged: dict[int, MinuteRow] = {}
+        sums = ", ".join(f"sum({name})" for name in COUNTS)
+        for slot, minute, event_id, *values in self._reader.rows(
+                f"SELECT CAST((minute - ?) / ? AS INTEGER) AS slot, max(minute), last_event_id, {sums}, ready,"
+                " blocked, claimed, in_progress, agents_alive, agents_busy, agents_idle FROM history_minutes"
+                " WHERE minute >= ? AND minute < ? GROUP BY slot", (start, step, first, end)):
+            merged[int(slot)] = row_from((minute, event_id, *values, None))
+        for slot, waits in self._reader.rows(
+                "SELECT CAST((minute - ?) / ? AS INTEGER), waits FROM history_minutes WHERE minute >= ? AND minute < ?"
+                " AND waits IS NOT NULL", (start, step, first, end)):
+            if isinstance(waits, (bytes, bytearray, memoryview)) and int(slot) in merged and len(waits) % 4 == 0:
+                merged[int(slot)].waits.frombytes(bytes(waits))
         prior = [row_from(v) for v in self._reader.rows(
             f"SELECT {ROW_COLUMNS} FROM history_minutes WHERE minute < ? ORDER BY minute DESC LIMIT 1", (first,))]
         with self._lock:
-            for minute, row in self._memory.items():
-                if first <= minute < end:
-                    found[minute] = row
-                elif minute < first:
-                    prior.append(row)
+            extra = [row for minute, row in self._memory.items() if first <= minute < end]
+            prior += [row for minute, row in self._memory.items() if minute < first]
             current = self._fold.peek() if self._fold is not None else None
         if current is not None and first <= current.minute < end:
-            found[current.minute] = current
+            extra.append(current)
+        for row in sorted(extra, key=lambda r: r.minute):
+            merge(merged, int((row.minute - start) / step), row)  # truncated, as SQL's CAST
         before = max(prior, key=lambda r: r.minute, default=None)
-        return before, [found[m] for m in sorted(found)]
+        return before, merged
 
     @property
     def covered_from(self) -> int | None:

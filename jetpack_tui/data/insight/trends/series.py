@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from .fold import MinuteRow
+from .fold import COUNTS, MinuteRow
 
 #: Named windows and their default step (window, step), in seconds.
 WINDOWS: dict[str, tuple[float, float]] = {
@@ -21,8 +21,6 @@ WINDOWS: dict[str, tuple[float, float]] = {
     "12h": (43_200.0, 600.0),
     "7d": (604_800.0, 7_200.0),
 }
-COUNTS = ("created", "claims", "completed", "failed", "retries", "operator")
-LEVELS = ("ready", "blocked", "claimed", "in_progress", "agents_alive", "agents_busy", "agents_idle")
 
 
 @dataclass
@@ -67,33 +65,27 @@ def _levels(point: TrendPoint, row: MinuteRow | None) -> None:
     point.ready, point.blocked, point.claimed, point.in_progress = row.ready, row.blocked, row.claimed, row.in_progress
 
 
-def build(start: float, end: float, step: float, before: MinuteRow | None, rows: list[MinuteRow],
+def build(start: float, end: float, step: float, before: MinuteRow | None, slots: dict[int, MinuteRow],
           covered_from: float | None) -> Trends:
-    """Points of ``[start, end)`` every ``step`` seconds from minute rows."""
+    """Points of ``[start, end)`` every ``step`` seconds from merged slot
+    rows (see :meth:`MinuteRollups.slots`); a slot with no row carries the
+    levels of the last one before it and has no agents figure."""
     trends = Trends(start, end, step, covered_from=covered_from)
     count = max(1, int(-(-(end - start) // step)))
     last = before
-    at = 0
     for n in range(count):
-        low, high = start + n * step, min(start + (n + 1) * step, end)
-        point = TrendPoint(low, high)
-        waits: list[float] = []
-        seen: MinuteRow | None = None
-        while at < len(rows) and rows[at].minute < high:
-            row = rows[at]
+        point = TrendPoint(start + n * step, min(start + (n + 1) * step, end))
+        row = slots.get(n)
+        if row is not None:
             for name in COUNTS:
-                setattr(point, name, getattr(point, name) + getattr(row, name))
-            waits.extend(row.waits)
-            seen = last = row
-            at += 1
-        known = covered_from is not None and high > covered_from
-        if known:
+                setattr(point, name, getattr(row, name))
+            point.agents_alive, point.agents_busy, point.agents_idle = (row.agents_alive, row.agents_busy,
+                                                                        row.agents_idle)
+            if row.waits:
+                point.median_wait, point.waits = statistics.median(row.waits), len(row.waits)
+            last = row
+        if covered_from is not None and point.end > covered_from:
             _levels(point, last)
-        if seen is not None:
-            point.agents_alive, point.agents_busy, point.agents_idle = (seen.agents_alive, seen.agents_busy,
-                                                                        seen.agents_idle)
-        if waits:
-            point.median_wait, point.waits = statistics.median(waits), len(waits)
         trends.points.append(point)
     if covered_from is None:
         trends.notes.append("no rollups yet: the audit log is empty")
