@@ -22,7 +22,7 @@ from ..models import Liveness
 from .durations import DurationModel, Estimate, read_durations
 from .graph import descendant_counts, longest_path, topological_order, weight_masks, weighted_size
 from .snapshot import OWNED, GraphSnapshot, Node, read_snapshot
-from .source import Reader, reader_of
+from .source import Reader, bulk, reader_of
 from .stuck import StuckReport, evaluate, graph_of
 
 
@@ -139,6 +139,7 @@ def analyse(source: Any, *, now: float | None = None, liveness: Liveness | None 
     snapshot = read_snapshot(reader, now=clock_now() if now is None else now, liveness=liveness)
     durations = read_durations(reader)
     read_ms = (time.perf_counter() - started) * 1000
-    result = compute(snapshot, durations, top=top)
+    with bulk():
+        result = compute(snapshot, durations, top=top)
     result.timings["read_ms"] = read_ms
     return result

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..clock import now as clock_now
 from ..clock import parse_timestamp
 from ..models import Liveness
-from .source import Reader, by_ids, json_items, number, scan_by_rowid, text
+from .source import Reader, bulk, by_ids, json_items, number, scan_by_rowid, text
 
 UNFINISHED = ("pending", "claimed", "in_progress")
 OWNED = ("claimed", "in_progress")
@@ -86,36 +86,38 @@ class GraphSnapshot:
 
 
 def _reader_of_nodes():
-    """A row decoder with a memo of JSON texts: a swarm has few distinct
-    skill sets and many empty dependency lists, so most rows parse nothing."""
-    memo: dict[object, tuple[str, list[str]]] = {None: ("null", []), "[]": ("array", [])}
+    """A row decoder with a memo of skill lists: a swarm has few distinct
+    skill sets, so most rows parse nothing for them."""
+    skills_memo: dict[object, tuple[tuple[str, ...], bool]] = {None: ((), True), "[]": ((), True)}
 
-    def parsed(raw: object) -> tuple[str, list[str]]:
-        found = memo.get(raw) if isinstance(raw, (str, type(None))) else None
+    def skills_of(raw: object) -> tuple[tuple[str, ...], bool]:
+        found = skills_memo.get(raw) if isinstance(raw, (str, type(None))) else None
         if found is None:
-            found = json_items(raw)
-            if isinstance(raw, str) and len(memo) < 10_000:
-                memo[raw] = found
+            kind, items = json_items(raw)
+            found = (tuple(dict.fromkeys(s.lower() for s in items)), kind != "invalid")
+            if isinstance(raw, str) and len(skills_memo) < 10_000:
+                skills_memo[raw] = found
         return found
 
     def node(row: tuple) -> Node:
         (task_id, title, status, priority, raw_skills, raw_deps, owner, claimed_at, available, lease) = row
-        skills_kind, skills = parsed(raw_skills)
-        deps_kind, deps = parsed(raw_deps)
-        deps_readable = deps_kind in ("null", "array")
+        skills, skills_readable = skills_of(raw_skills)
+        if raw_deps is None or raw_deps == "[]":
+            deps, deps_readable = (), True
+        else:
+            kind, items = json_items(raw_deps)
+            deps_readable = kind in ("null", "array")
+            deps = tuple(dict.fromkeys(items)) if deps_readable else ()
         available_at, lease_at = number(available), number(lease)
         return Node(
-            id=task_id if type(task_id) is str else text(task_id) or "",
-            title=title if type(title) is str else text(title) or "",
-            status=status if type(status) is str else text(status) or "pending",
-            priority=priority if type(priority) is str else text(priority) or "medium",
-            skills=tuple(dict.fromkeys(s.lower() for s in skills)) if skills else (),
-            skills_readable=skills_kind != "invalid",
-            deps=(tuple(dict.fromkeys(deps)) if deps_readable else ()) if deps else (), deps_readable=deps_readable,
-            claimed_by=owner if owner is None or type(owner) is str else text(owner), claimed_at=number(claimed_at),
-            available_at=available_at, available_raw=None if available is None or available_at is not None
-            else text(available),
-            lease_expires_at=lease_at, lease_raw=None if lease is None or lease_at is not None else text(lease),
+            task_id if type(task_id) is str else text(task_id) or "",
+            title if type(title) is str else text(title) or "",
+            status if type(status) is str else text(status) or "pending",
+            priority if type(priority) is str else text(priority) or "medium",
+            skills, skills_readable, deps, deps_readable,
+            owner if owner is None or type(owner) is str else text(owner), number(claimed_at),
+            available_at, None if available is None or available_at is not None else text(available),
+            lease_at, None if lease is None or lease_at is not None else text(lease),
         )
 
     return node
@@ -145,9 +147,10 @@ def read_snapshot(reader: Reader, *, now: float | None = None, liveness: Livenes
     snapshot = GraphSnapshot(read_at=moment)
     where = "status IN ('pending', 'claimed', 'in_progress')"
     decode = _reader_of_nodes()
-    for row in scan_by_rowid(reader, "tasks", _TASK_COLUMNS, where):
-        node = decode(row)
-        snapshot.nodes[node.id] = node
+    with bulk():
+        for row in scan_by_rowid(reader, "tasks", _TASK_COLUMNS, where):
+            node = decode(row)
+            snapshot.nodes[node.id] = node
     wanted = sorted({dep for node in snapshot.nodes.values() for dep in node.deps} - set(snapshot.nodes))
     for dep_id, status in by_ids(reader, "SELECT id, status FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
                                  wanted):

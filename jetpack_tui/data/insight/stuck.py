@@ -37,7 +37,7 @@ from ..clock import now as clock_now
 from ..models import TASK_STATUSES, Liveness
 from .graph import DepGraph, cycles, topological_order
 from .snapshot import OWNED, GraphSnapshot, Node, read_snapshot
-from .source import reader_of
+from .source import bulk, reader_of
 
 #: Further in the future than this is "never" for available_at and leases.
 FUTURE_HORIZON = 86_400.0
@@ -263,4 +263,5 @@ def find_stuck(source: Any, *, now: float | None = None, liveness: Liveness | No
         context = getattr(source, "context", None)
         liveness = getattr(context, "liveness", None)
     snapshot = read_snapshot(reader_of(source), now=moment, liveness=liveness)
-    return evaluate(snapshot, future_horizon=future_horizon)
+    with bulk():
+        return evaluate(snapshot, future_horizon=future_horizon)
