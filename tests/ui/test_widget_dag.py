@@ -47,6 +47,15 @@ def screen_text(view: DagView) -> str:
     return "\n".join(view.render_line(y).text for y in range(view.size.height))
 
 
+async def at_the_top(pilot) -> DagView:
+    """The view scrolled back to its top-left corner (the focus scrolled it)."""
+    await pilot.pause()
+    view = pilot.app.query_one(DagView)
+    view.scroll_to(0, 0, animate=False)
+    await pilot.pause()
+    return view
+
+
 # -- layout ---------------------------------------------------------------------------
 
 def test_layers_follow_dependencies_and_long_edges_get_waypoints():
@@ -77,10 +86,7 @@ def test_a_cycle_is_broken_and_its_tasks_flagged():
 async def test_boxes_edges_and_db_text_are_drawn_literally():
     app = Host()
     async with app.run_test(size=(140, 24)) as pilot:
-        await pilot.pause()
-        view = app.query_one(DagView)
-        view.scroll_to(0, 0, animate=False)
-        await pilot.pause()
+        view = await at_the_top(pilot)
         text = screen_text(view)
         assert "Parse the CSV" in text and "Needs COBOL" in text
         assert "Import ␛[31mall␛[0m [" in text  # escapes made visible, markup not obeyed (cut to the box)
@@ -91,10 +97,7 @@ async def test_boxes_edges_and_db_text_are_drawn_literally():
 async def test_states_are_coloured_by_component_classes():
     app = Host()
     async with app.run_test(size=(140, 24)) as pilot:
-        await pilot.pause()
-        view = app.query_one(DagView)
-        view.scroll_to(0, 0, animate=False)
-        await pilot.pause()
+        view = await at_the_top(pilot)
         stuck = view.get_component_rich_style("dag--stuck")
         ready = view.get_component_rich_style("dag--ready")
         assert stuck.color != ready.color
@@ -145,10 +148,7 @@ async def test_the_selection_is_kept_in_view_on_a_large_graph():
 async def test_a_click_selects_and_an_empty_graph_says_so():
     app = Host()
     async with app.run_test(size=(140, 24)) as pilot:
-        await pilot.pause()
-        view = app.query_one(DagView)
-        view.scroll_to(0, 0, animate=False)
-        await pilot.pause()
+        view = await at_the_top(pilot)
         a = view.layout_.nodes["a"]
         await pilot.click(DagView, offset=(a.x + 3, a.y + 1))
         assert view.selected == "a"

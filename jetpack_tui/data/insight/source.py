@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
+from ..jsonvalues import as_text as text  # noqa: F401 - the one lenient text reader, re-exported for insight
+
 #: Rows one windowed query may touch (a few ms of C, whatever the table size).
 ROWID_WINDOW = 20_000
 #: Characters JSON forbids raw inside a string.
@@ -92,15 +94,6 @@ def by_ids(reader: Reader, select: str, ids: Sequence[str], chunk: int = ID_CHUN
     run over ``ids`` in chunks: one bounded query per chunk."""
     for start in range(0, len(ids), chunk):
         yield from reader.rows(select, (json.dumps(list(ids[start:start + chunk])),))
-
-
-def text(raw: Any) -> str | None:
-    """A stored value as text (bytes decoded with replacement), None kept."""
-    if raw is None:
-        return None
-    if isinstance(raw, bytes):
-        return raw.decode("utf-8", errors="replace")
-    return str(raw)
 
 
 def number(raw: Any) -> float | None:

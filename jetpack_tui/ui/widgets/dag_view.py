@@ -5,9 +5,10 @@ between them) with the layout of :mod:`.dag_layout`; it never reads the
 database.  Boxes are coloured by state through component classes, so the
 theme decides the colours; the selected box is highlighted, kept in view,
 and announced with :class:`DagView.Selected`; ``enter`` posts
-:class:`DagView.Activated` (the pane opens the task on the board).  Task ids
-and titles are database text: shown literally, control characters made
-visible (:func:`~jetpack_tui.ui.safe_text.clean`).
+:class:`DagView.Activated` (the pane opens the task on the board).  Nodes are
+:class:`~jetpack_tui.data.insight.neighbourhood.GraphNode` (``DagNode``
+here).  Task ids and titles are database text: shown literally, control
+characters made visible (:func:`~jetpack_tui.ui.safe_text.clean`).
 
 Rendering uses the line API over a scrollable virtual canvas: each visible
 line is a slice of precomputed runs, so a large graph scrolls without
@@ -17,7 +18,6 @@ redrawing the rest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from rich.segment import Segment
@@ -29,6 +29,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from jetpack_tui.data.insight.neighbourhood import GraphNode as DagNode
+
 from ..safe_text import clean, shorten
 from .dag_layout import BOX_HEIGHT, BOX_WIDTH, Layout, layout
 
@@ -38,16 +40,6 @@ STATE_CLASSES = {
     "claimed": "dag--claimed", "in_progress": "dag--in-progress", "completed": "dag--completed",
     "failed": "dag--failed", "cancelled": "dag--cancelled", "missing": "dag--missing",
 }
-
-
-@dataclass(frozen=True)
-class DagNode:
-    """What a box shows (``jetpack_tui.data.insight.GraphNode`` has this shape)."""
-
-    id: str
-    title: str
-    state: str
-    critical: bool = False
 
 
 Run = tuple[str, str, str | None]  # (text, component class, task id of the box it belongs to)

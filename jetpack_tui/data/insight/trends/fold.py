@@ -32,23 +32,34 @@ LEVELS = DEPTH + ("agents_alive", "agents_busy", "agents_idle")
 
 
 @dataclass
-class MinuteRow:
-    minute: int
-    last_event_id: int
+class Figures:
+    """What a minute, or an interval of them, says: counts of what happened
+    in it, levels at its end (``None``: not known)."""
+
     created: int = 0
     claims: int = 0
     completed: int = 0
     failed: int = 0
     retries: int = 0
     operator: int = 0
-    ready: int = 0
-    blocked: int = 0
-    claimed: int = 0
-    in_progress: int = 0
+    ready: int | None = None
+    blocked: int | None = None
+    claimed: int | None = None
+    in_progress: int | None = None
     agents_alive: int | None = None
-    agents_busy: int = 0
+    agents_busy: int | None = None
     agents_idle: int | None = None
+
+
+@dataclass(kw_only=True)
+class MinuteRow(Figures):
+    minute: int
+    last_event_id: int
+    #: Seconds from ready to claimed of every claim in the minute.
     waits: array = field(default_factory=lambda: array("f"))
+
+    def copy(self) -> "MinuteRow":
+        return MinuteRow(**{**self.__dict__, "waits": array("f", self.waits)})
 
 
 @dataclass
@@ -154,7 +165,7 @@ class MinuteFold:
             minute = int(moment // 60) * 60
             if self.row is None or minute > self.row.minute:
                 yield from self.close_until(minute)
-                self.row = MinuteRow(max(minute, self.closed_until), int(event_id))
+                self.row = MinuteRow(minute=max(minute, self.closed_until), last_event_id=int(event_id))
             row = self.row
             row.last_event_id = int(event_id)
             key = task_id if type(task_id) is str else text(task_id) or ""
@@ -233,8 +244,7 @@ class MinuteFold:
         open row keeps counting), agents counted as of now."""
         if self.row is None:
             return None
-        copy = MinuteRow(**{**self.row.__dict__, "waits": array("f", self.row.waits)})
-        return self._fill(copy, min(self.row.minute + 60, clock.now()))
+        return self._fill(self.row.copy(), min(self.row.minute + 60, clock.now()))
 
     def close_until(self, moment: float) -> Iterator[MinuteRow]:
         """Close the open minute if it ended by ``moment``, and yield a row for
@@ -251,4 +261,4 @@ class MinuteFold:
                 continue
             if beat_minute + 60 > moment or (self.row is not None and beat_minute >= self.row.minute):
                 break
-            yield self._seal(MinuteRow(beat_minute, last_event))
+            yield self._seal(MinuteRow(minute=beat_minute, last_event_id=last_event))

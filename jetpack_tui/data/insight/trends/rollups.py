@@ -41,20 +41,26 @@ def row_values(row: MinuteRow) -> tuple:
             row.agents_busy, row.agents_idle, row.waits.tobytes() if row.waits else None)
 
 
+_NAMES = [name.strip() for name in ROW_COLUMNS.split(",")]
+
+
 def row_from(values: tuple) -> MinuteRow:
-    *head, alive, busy, idle, waits = values
-    samples = array("f")
+    """A stored row (:data:`ROW_COLUMNS`) read leniently."""
+    fields = dict(zip(_NAMES, values))
+    waits, samples = fields.pop("waits"), array("f")
     if isinstance(waits, (bytes, bytearray, memoryview)) and len(waits) % 4 == 0:
         samples.frombytes(bytes(waits))
-    return MinuteRow(*(int(v or 0) for v in head), agents_alive=alive if isinstance(alive, int) else None,
-                     agents_busy=int(busy or 0), agents_idle=idle if isinstance(idle, int) else None, waits=samples)
+    known = {name: value if isinstance(value, int) else None for name, value in fields.items()}
+    for name in ("minute", "last_event_id", *COUNTS):
+        known[name] = known[name] or 0
+    return MinuteRow(**known, waits=samples)
 
 
 def merge(slots: dict[int, MinuteRow], slot: int, row: MinuteRow) -> None:
     """Add a minute to its slot: counts summed, levels from the later minute."""
     into = slots.get(slot)
     if into is None:
-        slots[slot] = MinuteRow(**{**row.__dict__, "waits": array("f", row.waits)})
+        slots[slot] = row.copy()
         return
     for name in COUNTS:
         setattr(into, name, getattr(into, name) + getattr(row, name))

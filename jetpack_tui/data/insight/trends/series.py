@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from .fold import COUNTS, MinuteRow
+from .fold import COUNTS, Figures, MinuteRow
 
 #: Named windows and their default step (window, step), in seconds.
 WINDOWS: dict[str, tuple[float, float]] = {
@@ -23,24 +23,12 @@ WINDOWS: dict[str, tuple[float, float]] = {
 }
 
 
-@dataclass
-class TrendPoint:
+@dataclass(kw_only=True)
+class TrendPoint(Figures):
     start: float
     end: float
-    created: int = 0
-    claims: int = 0
-    completed: int = 0
-    failed: int = 0
-    retries: int = 0
-    operator: int = 0
-    ready: int | None = None
-    blocked: int | None = None
-    claimed: int | None = None
-    in_progress: int | None = None
-    agents_alive: int | None = None
-    agents_busy: int | None = None
-    agents_idle: int | None = None
     median_wait: float | None = None
+    #: How many claims the median is over.
     waits: int = 0
 
 
@@ -74,7 +62,7 @@ def build(start: float, end: float, step: float, before: MinuteRow | None, slots
     count = max(1, int(-(-(end - start) // step)))
     last = before
     for n in range(count):
-        point = TrendPoint(start + n * step, min(start + (n + 1) * step, end))
+        point = TrendPoint(start=start + n * step, end=min(start + (n + 1) * step, end))
         row = slots.get(n)
         if row is not None:
             for name in COUNTS:
