@@ -113,6 +113,7 @@ def test_a_read_only_layer_keeps_checkpoints_in_memory(db_path, history, dl):
 
 def test_checkpoints_of_a_rewritten_log_are_not_trusted(dl, history):
     Insight(dl, checkpoint_every=4).state_at(T0 + 10_000)
+    dl.engine.write(lambda tx: tx.execute("CREATE TABLE old_checkpoints AS SELECT * FROM history_checkpoints"))
     other = Scenario()
     other.create(0, "x")
     other.create(1, "y")
@@ -121,9 +122,12 @@ def test_checkpoints_of_a_rewritten_log_are_not_trusted(dl, history):
         other.event(n, "y", "pending", None, action="set_priority")
     dl.engine.write(lambda tx: tx.execute("DELETE FROM tasks"))
     other.write(dl)
+    dl.engine.write(lambda tx: tx.execute("INSERT INTO history_checkpoints SELECT * FROM old_checkpoints"))
     fresh = Insight(dl, checkpoint_every=4)
     assert table(fresh.state_at(T0 + 2.5)) == {"x": ("claimed", "zed"), "y": ("pending", None)}
     assert table(fresh.state_at(T0 + 100)) == {"x": ("claimed", "zed"), "y": ("pending", None)}
+    stored = dl.engine.rows("SELECT event_id, at FROM history_checkpoints ORDER BY event_id")
+    assert [r[0] for r in stored] == [4, 8, 12] and stored[0][1] == T0 + 3  # replaced: they describe the new log
 
 
 def test_new_events_are_folded_on_the_next_question(dl, history):

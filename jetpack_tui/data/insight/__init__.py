@@ -52,7 +52,7 @@ class Insight:
         if persist is None:
             persist = getattr(dl, "mode", "") == "local" and not dl.read_only
         self.history = HistoryIndex(self._reader, persist=self._writer(_CHECKPOINT_SQL) if persist else None,
-                                    every=checkpoint_every)
+                                    every=checkpoint_every, discard=self._discard if persist else None)
         self.rollups = MinuteRollups(self._reader, self.history, self.liveness,
                                      persist=self._writer(_MINUTE_SQL) if persist else None)
         self._unrecorded: dict = {}
@@ -61,6 +61,14 @@ class Insight:
         def write(rows: list[tuple]) -> None:
             self._dl.engine.write(lambda tx: tx.executemany(sql, rows))
         return write
+
+    def _discard(self, bound: int) -> None:
+        """Stored history that no longer matches the audit log (rewritten or
+        pruned past it): checkpoints from ``bound`` on and the minutes after."""
+        def write(tx):
+            tx.execute("DELETE FROM history_checkpoints WHERE event_id >= ?", (bound,))
+            tx.execute("DELETE FROM history_minutes WHERE last_event_id >= ?", (bound,))
+        self._dl.engine.write(write)
 
     # -- why is nothing moving --------------------------------------------------
     def graph(self, *, top: int = 20) -> GraphAnalysis:

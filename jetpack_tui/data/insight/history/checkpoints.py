@@ -53,9 +53,13 @@ class Checkpoint:
 class HistoryIndex:
     """The audit log folded into checkpoints, for one DataLayer (thread-safe)."""
 
-    def __init__(self, reader: Reader, *, persist: Persist | None = None, every: int = CHECKPOINT_EVERY) -> None:
+    def __init__(self, reader: Reader, *, persist: Persist | None = None, every: int = CHECKPOINT_EVERY,
+                 discard: Callable[[int], None] | None = None) -> None:
         self._reader = reader
         self._persist = persist
+        #: ``discard(bound)``: delete stored checkpoints from ``bound`` on
+        #: (they describe a log that is no longer there).
+        self._discard = discard
         self.every = every
         self._lock = threading.RLock()
         self._reset()
@@ -80,6 +84,7 @@ class HistoryIndex:
         marks = Marks()
         for bound, at, _tasks, segment in rows:
             if bound % self.every or not self._agrees(int(bound), number(at), bounds):
+                self._forget(int(bound))
                 break
             try:
                 extend_catalog(self.catalog, bytes(segment))
@@ -91,7 +96,18 @@ class HistoryIndex:
         if self.checkpoints and bounds.first_id > self.checkpoints[-1].bound + 1:
             self.notes.append(f"the audit log was pruned past the stored checkpoints (first event now "
                               f"#{bounds.first_id}): they were set aside")
+            self._forget(self.checkpoints[0].bound)
             self.catalog, self.checkpoints = Catalog(), []
+
+    def _forget(self, bound: int) -> None:
+        """Stored checkpoints from ``bound`` on no longer fit the log: delete
+        them when this DataLayer may write, so the next reader need not
+        find that out again."""
+        if self._discard is not None and self._persist is not None:
+            try:
+                self._discard(bound)
+            except Exception as error:  # noqa: BLE001 - busy: the next writer tries again
+                logger.info("stale history checkpoints left in place: %s", error)
 
     def _agrees(self, bound: int, at: float | None, bounds: log.LogBounds) -> bool:
         if bound > bounds.last_id:
