@@ -81,6 +81,12 @@ def test_a_log_not_in_time_order_is_replayed_by_time(dl):
     assert [p.created for p in trends.points] == [4, 0, 0, 0, 0]
 
 
+def test_stepping_event_by_event(dl, history):
+    insight = Insight(dl)
+    assert insight.step(T0 + 60) == T0 + 61 and insight.step(T0 + 60, -1) == T0 + 12
+    assert insight.step(T0 + 300) is None and insight.step(T0, -1) is None
+
+
 def test_counts_and_ready_or_blocked_then(dl, history):
     insight = Insight(dl)
     early = insight.state_at(T0 + 12)

@@ -27,6 +27,7 @@ from .durations import Estimate
 from .history.agents import AgentsThen, AgentThen, agents_at
 from .history.checkpoints import CHECKPOINT_EVERY, HistoryIndex
 from .history.diff import SwarmDiff, diff
+from .history.log import neighbour_event
 from .history.state import SwarmState, TaskThen, state_at
 from .moments import MomentError, parse_moment, parse_span
 from .neighbourhood import GraphNode, Subgraph, neighbourhood
@@ -91,6 +92,11 @@ class Insight:
         if agents:
             state.agents = agents_at(self._reader, moment, self.liveness, state.owners_busy())
         return state
+
+    def step(self, moment: float, direction: int = 1) -> float | None:
+        """The moment of the next (``direction`` > 0) or previous audit event
+        from ``moment``, ``None`` past either end: the time bar's event step."""
+        return neighbour_event(self._reader, moment, direction)
 
     def diff(self, start: float, end: float, *, limit: int = 500) -> SwarmDiff:
         """What changed from ``start`` to ``end`` (epoch seconds)."""

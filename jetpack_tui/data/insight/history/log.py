@@ -64,6 +64,16 @@ def last_event_at_or_before(reader: Reader, moment: float) -> tuple[int, float] 
     return (int(rows[0][0]), float(rows[0][1])) if rows else None
 
 
+def neighbour_event(reader: Reader, moment: float, direction: int) -> float | None:
+    """The time of the first event after ``moment`` (``direction`` > 0) or
+    the last one before it (< 0): the time bar's "by event" step."""
+    if direction > 0:
+        rows = reader.rows("SELECT at FROM task_events WHERE at > ? ORDER BY at LIMIT 1", (float(moment),))
+    else:
+        rows = reader.rows("SELECT at FROM task_events WHERE at < ? ORDER BY at DESC LIMIT 1", (float(moment),))
+    return number(rows[0][0]) if rows else None
+
+
 def last_event_before(reader: Reader, moment: float) -> tuple[int, float] | None:
     """``(id, at)`` of the last event strictly before ``moment``."""
     rows = reader.rows("SELECT id, at FROM task_events WHERE at < ? ORDER BY at DESC, id DESC LIMIT 1",

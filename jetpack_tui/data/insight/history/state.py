@@ -194,8 +194,9 @@ def state_at(index: HistoryIndex, reader: Reader, moment: float, *, readiness: b
                 state.extra[task_id] = TaskThen(task_id, status, first.from_owner if inside else None,
                                                 "inferred" if inside else "unknown")
     cache = unrecorded_cache if unrecorded_cache is not None else {}
-    if "rows" not in cache:
-        cache["rows"] = _unrecorded(reader, bounds.first_at if bounds else None)
+    start = (bounds.first_id, bounds.first_at) if bounds else None
+    if cache.get("start", ()) != start:  # looked up once per start of the log (it only moves when pruned)
+        cache["rows"], cache["start"] = _unrecorded(reader, bounds.first_at if bounds else None), start
     for task_id, status, owner, created in cache["rows"]:
         if state.get(task_id) is None and (created is None or created <= moment):
             state.extra[task_id] = TaskThen(task_id, status, owner, "unrecorded" if created is not None else "unknown")
