@@ -148,7 +148,7 @@ def read_snapshot(reader: Reader, *, now: float | None = None, liveness: Livenes
     where = "status IN ('pending', 'claimed', 'in_progress')"
     decode = _reader_of_nodes()
     with bulk():
-        for row in scan_by_rowid(reader, "tasks", _TASK_COLUMNS, where):
+        for row in scan_by_rowid(reader, "tasks", _TASK_COLUMNS, "+" + where, within=where):
             node = decode(row)
             snapshot.nodes[node.id] = node
     wanted = sorted({dep for node in snapshot.nodes.values() for dep in node.deps} - set(snapshot.nodes))

@@ -68,21 +68,28 @@ def reader_of(source: Any) -> Reader:
     return source
 
 
-def scan_by_rowid(reader: Reader, table: str, columns: str, where: str = "1",
-                  params: Sequence[Any] = (), window: int = ROWID_WINDOW) -> Iterator[tuple]:
+def scan_by_rowid(reader: Reader, table: str, columns: str, where: str = "1", params: Sequence[Any] = (),
+                  window: int = ROWID_WINDOW, within: str | None = None) -> Iterator[tuple]:
     """Every row of ``table`` matching ``where``, read in rowid windows.
 
+    ``within`` (an indexed condition) narrows the range first: the windows
+    then cover only the rowids of the rows it matches (unfinished tasks are
+    mostly the newest).  Give ``where`` with its indexed column disabled
+    (``+status``) so each window is a rowid range scan of at most
+    ``window`` rows rather than a walk of the whole index.
     ``table``/``columns``/``where`` are our own constants, never input.
     Rows inserted meanwhile may or may not be seen (insight is a view, not a
     transaction); no row is seen twice.
     """
-    bounds = reader.rows(f"SELECT min(rowid), max(rowid) FROM {table}")
-    low, high = bounds[0] if bounds else (None, None)
-    if low is None or high is None:
+    narrow = f" WHERE {within}" if within else ""
+    # One aggregate per query: SQLite answers a lone min()/max() with one seek.
+    low = reader.rows(f"SELECT min(rowid) FROM {table}{narrow}")
+    high = reader.rows(f"SELECT max(rowid) FROM {table}{narrow}")
+    if not low or not high or low[0][0] is None or high[0][0] is None:
         return
-    start = int(low) - 1
-    while start < high:
-        end = start + window
+    start, last = int(low[0][0]) - 1, int(high[0][0])
+    while start < last:
+        end = min(start + window, last)
         yield from reader.rows(
             f"SELECT {columns} FROM {table} WHERE rowid > ? AND rowid <= ? AND ({where})",
             (start, end, *params))
