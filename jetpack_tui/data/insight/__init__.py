@@ -52,16 +52,17 @@ class Insight:
         self.liveness: Liveness = getattr(getattr(dl, "context", None), "liveness", None) or Liveness()
         if persist is None:
             persist = getattr(dl, "mode", "") == "local" and not dl.read_only
-        self.history = HistoryIndex(self._reader, persist=self._writer(_CHECKPOINT_SQL) if persist else None,
+        self.history = HistoryIndex(self._reader, persist=self._store_checkpoints if persist else None,
                                     every=checkpoint_every, discard=self._discard if persist else None)
         self.rollups = MinuteRollups(self._reader, self.history, self.liveness,
-                                     persist=self._writer(_MINUTE_SQL) if persist else None)
+                                     persist=self._store_minutes if persist else None)
         self._unrecorded: dict = {}
 
-    def _writer(self, sql: str):
-        def write(rows: list[tuple]) -> None:
-            self._dl.engine.write(lambda tx: tx.executemany(sql, rows))
-        return write
+    def _store_checkpoints(self, rows: list[tuple]) -> None:
+        self._dl.engine.write(lambda tx: tx.executemany(_CHECKPOINT_SQL, rows))
+
+    def _store_minutes(self, rows: list[tuple]) -> None:
+        self._dl.engine.write(lambda tx: tx.executemany(_MINUTE_SQL, rows))
 
     def _discard(self, bound: int) -> None:
         """Stored history that no longer matches the audit log (rewritten or

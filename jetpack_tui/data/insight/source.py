@@ -96,11 +96,13 @@ def scan_by_rowid(reader: Reader, table: str, columns: str, where: str = "1", pa
         start = end
 
 
-def by_ids(reader: Reader, select: str, ids: Sequence[str], chunk: int = ID_CHUNK) -> Iterator[tuple]:
-    """``select`` (ending in ``WHERE <col> IN (SELECT value FROM json_each(?))``)
-    run over ``ids`` in chunks: one bounded query per chunk."""
+def by_ids(reader: Reader, select: str, ids: Sequence[str], params: Sequence[Any] = (),
+           chunk: int = ID_CHUNK) -> Iterator[tuple]:
+    """``select`` (whose first placeholder is the ``json_each(?)`` of
+    ``<col> IN (SELECT value FROM json_each(?))``, then ``params``) run over
+    ``ids`` in chunks: one bounded query per chunk."""
     for start in range(0, len(ids), chunk):
-        yield from reader.rows(select, (json.dumps(list(ids[start:start + chunk])),))
+        yield from reader.rows(select, (json.dumps(list(ids[start:start + chunk])), *params))
 
 
 def number(raw: Any) -> float | None:

@@ -46,15 +46,15 @@ class LogBounds:
 def bounds(reader: Reader) -> LogBounds | None:
     """The first and last event ids and the earliest and latest times (four
     index seeks), or ``None`` for an empty log."""
-    def one(sql: str):  # one aggregate per query: SQLite's min/max shortcut takes one index seek
+    def value(sql: str):  # one aggregate per query: SQLite's min/max shortcut takes one index seek
         rows = reader.rows(sql)
         return rows[0][0] if rows else None
 
-    first_id = one("SELECT min(id) FROM task_events")
+    first_id = value("SELECT min(id) FROM task_events")
     if first_id is None:
         return None
-    return LogBounds(int(first_id), number(one("SELECT min(at) FROM task_events")),
-                     int(one("SELECT max(id) FROM task_events")), number(one("SELECT max(at) FROM task_events")))
+    return LogBounds(int(first_id), number(value("SELECT min(at) FROM task_events")),
+                     int(value("SELECT max(id) FROM task_events")), number(value("SELECT max(at) FROM task_events")))
 
 
 def last_event_at_or_before(reader: Reader, moment: float) -> tuple[int, float] | None:

@@ -126,15 +126,14 @@ class MinuteRollups:
         ready = [i for i, code in enumerate(table.status) if code == fold.PENDING and not fold.undone.get(i)]
         ids = [table.catalog.ids[i] for i in ready]
         last: dict[str, float] = {}
-        for task_id, at in by_ids(self._reader, "SELECT task_id, max(at) FROM task_events WHERE at <= "
-                                  f"{float(upto)!r} AND task_id IN (SELECT value FROM json_each(?)) GROUP BY task_id",
-                                  ids):
+        for task_id, at in by_ids(self._reader, "SELECT task_id, max(at) FROM task_events WHERE task_id IN"
+                                  " (SELECT value FROM json_each(?)) AND at <= ? GROUP BY task_id", ids, (upto,)):
             last[text(task_id) or ""] = number(at) or 0.0
         deps = sorted({d for task_id in ids for d in fold.deps.get(task_id, ())})
         done: dict[str, float] = {}
-        for task_id, at in by_ids(self._reader, "SELECT task_id, max(at) FROM task_events WHERE at <= "
-                                  f"{float(upto)!r} AND to_status = 'completed' AND task_id IN"
-                                  " (SELECT value FROM json_each(?)) GROUP BY task_id", deps):
+        for task_id, at in by_ids(self._reader, "SELECT task_id, max(at) FROM task_events WHERE task_id IN"
+                                  " (SELECT value FROM json_each(?)) AND to_status = 'completed' AND at <= ?"
+                                  " GROUP BY task_id", deps, (upto,)):
             done[text(task_id) or ""] = number(at) or 0.0
         return {i: max([last.get(task_id, 0.0)] + [done.get(d, 0.0) for d in fold.deps.get(task_id, ())])
                 for i, task_id in zip(ready, ids)}
