@@ -13,6 +13,7 @@ recent durations once (:mod:`.durations`), and answers:
 
 from __future__ import annotations
 
+import heapq
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,8 +110,11 @@ def compute(snapshot: GraphSnapshot, durations: DurationModel, *, top: int = 20)
     stuck = evaluate(snapshot, graph)
     result = GraphAnalysis(snapshot=snapshot, stuck=stuck, durations=durations)
     nodes = [snapshot.nodes[task_id] for task_id in graph.ids]
-    runnable = [not stuck.is_stuck(node.id) for node in nodes]
-    estimates = [durations.estimate(node.skills) for node in nodes]
+    stuck_ids = set(stuck.stuck_ids)
+    runnable = [node.id not in stuck_ids for node in nodes]
+    by_skills: dict[tuple[str, ...], Estimate] = {}
+    estimates = [by_skills.get(node.skills) or by_skills.setdefault(node.skills, durations.estimate(node.skills))
+                 for node in nodes]
     remaining = [_remaining(node, estimate, snapshot.read_at) for node, estimate in zip(nodes, estimates)]
     order = topological_order(graph, runnable)
     path, result.critical_seconds = longest_path(graph, order, remaining)
@@ -118,8 +122,8 @@ def compute(snapshot: GraphSnapshot, durations: DurationModel, *, top: int = 20)
                                      estimates[i], remaining[i]) for i in path]
     counts, sets = descendant_counts(graph, order)
     result.exact = sets is not None
-    direct = {i: sum(1 for c in graph.dependents[i] if runnable[c]) for i in counts}
-    ranked = sorted(counts, key=lambda i: (-counts[i], -direct[i], graph.ids[i]))[:top]
+    direct = {i: sum(runnable[c] for c in graph.dependents[i]) for i in counts}
+    ranked = heapq.nsmallest(top, counts, key=lambda i: (-counts[i], -direct[i], graph.ids[i]))
     by_weight = weight_masks(order, [e.seconds for e in estimates]) if sets is not None else {}
     for i in ranked:
         work = weighted_size(sets[i], by_weight) if sets is not None else None

@@ -116,16 +116,16 @@ class StuckReport:
 
 
 def _skills_reasons(node: Node, snapshot: GraphSnapshot,
-                    verdicts: dict[frozenset[str], list[StuckReason]]) -> list[StuckReason]:
-    """Per distinct skill set, computed once (``verdicts`` caches them)."""
+                    verdicts: dict[tuple[str, ...], list[StuckReason]]) -> list[StuckReason]:
+    """Per distinct skill list, computed once (``verdicts`` caches them)."""
     if not node.skills_readable:
         return [StuckReason("skills_unreadable", "required_skills is not JSON: no claim ever matches it")]
     if not node.skills:
         return []
-    key = frozenset(node.skills)
-    if key not in verdicts:
-        verdicts[key] = _skills_verdict(key, snapshot)
-    return verdicts[key]
+    found = verdicts.get(node.skills)
+    if found is None:
+        found = verdicts[node.skills] = _skills_verdict(frozenset(node.skills), snapshot)
+    return found
 
 
 def _skills_verdict(needed: frozenset[str], snapshot: GraphSnapshot) -> list[StuckReason]:
@@ -154,13 +154,14 @@ def _availability_reasons(node: Node, moment: float, horizon: float) -> list[Stu
     return []
 
 
-def _dependency_reasons(node: Node, snapshot: GraphSnapshot) -> list[StuckReason]:
+def _dependency_reasons(node: Node, status_of: dict[str, str]) -> list[StuckReason]:
+    """``status_of``: every known task's status (unfinished and dependencies)."""
     if not node.deps_readable:
         return [StuckReason("dependencies_unreadable", "dependencies is not a JSON array: never ready")]
     reasons = []
     missing, dead = [], []
     for dep in node.deps:
-        status = snapshot.dep_status(dep)
+        status = status_of.get(dep)
         if status is None:
             missing.append(dep)
         elif status not in LIVE_STATUSES:
@@ -169,7 +170,7 @@ def _dependency_reasons(node: Node, snapshot: GraphSnapshot) -> list[StuckReason
         reasons.append(StuckReason("dependency_missing", f"depends on {len(missing)} task(s) that do not exist",
                                    tuple(missing)))
     if dead:
-        states = ", ".join(f"{d} {snapshot.dep_status(d)}" for d in dead[:3])
+        states = ", ".join(f"{d} {status_of[d]}" for d in dead[:3])
         reasons.append(StuckReason("dependency_dead", f"depends on {states}", tuple(dead)))
     return reasons
 
@@ -236,11 +237,17 @@ def evaluate(snapshot: GraphSnapshot, graph: DepGraph | None = None, *, future_h
     left_out = set(i for i, is_pending in enumerate(pending) if is_pending) - set(ordered)
     report.cycles = [[graph.ids[i] for i in cycle] for cycle in cycles(graph, left_out)]
     on_cycle = {member: cycle for cycle in report.cycles for member in cycle}
-    verdicts: dict[frozenset[str], list[StuckReason]] = {}
+    verdicts: dict[tuple[str, ...], list[StuckReason]] = {}
+    status_of = dict(snapshot.outside)
+    status_of.update((task_id, node.status) for task_id, node in snapshot.nodes.items())
+    far = moment + future_horizon
     for node in snapshot.nodes.values():
-        if node.status == "pending":
-            reasons = (_skills_reasons(node, snapshot, verdicts) + _availability_reasons(node, moment, future_horizon)
-                       + _dependency_reasons(node, snapshot))
+        if node.status == "pending":  # cheap tests first: most tasks have nothing to report
+            reasons = _skills_reasons(node, snapshot, verdicts) if node.skills or not node.skills_readable else []
+            if node.available_raw is not None or (node.available_at is not None and node.available_at > far):
+                reasons = reasons + _availability_reasons(node, moment, future_horizon)
+            if node.deps or not node.deps_readable:
+                reasons = reasons + _dependency_reasons(node, status_of)
             if node.id in on_cycle:
                 cycle = on_cycle[node.id]
                 reasons.append(StuckReason("dependency_cycle", f"on a dependency cycle of {len(cycle)} task(s)",
