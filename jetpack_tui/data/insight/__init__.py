@@ -31,6 +31,7 @@ from .history.log import neighbour_event
 from .history.state import SwarmState, TaskThen, state_at
 from .moments import MomentError, parse_moment, parse_span
 from .neighbourhood import GraphNode, Subgraph, neighbourhood
+from .snapshot import rule_of
 from .source import EngineReader
 from .stuck import StuckReason, StuckReport, find_stuck
 from .trends.rollups import MinuteRollups
@@ -49,7 +50,6 @@ class Insight:
     def __init__(self, dl: Any, *, checkpoint_every: int = CHECKPOINT_EVERY, persist: bool | None = None) -> None:
         self._dl = dl
         self._reader = EngineReader(dl.engine)
-        self.liveness: Liveness = getattr(getattr(dl, "context", None), "liveness", None) or Liveness()
         if persist is None:
             persist = getattr(dl, "mode", "") == "local" and not dl.read_only
         self.history = HistoryIndex(self._reader, persist=self._store_checkpoints if persist else None,
@@ -57,6 +57,12 @@ class Insight:
         self.rollups = MinuteRollups(self._reader, self.history, self.liveness,
                                      persist=self._store_minutes if persist else None)
         self._unrecorded: dict = {}
+
+    @property
+    def liveness(self) -> Liveness:
+        """The DataLayer's liveness rule (read from the database each time:
+        an operator may change it with ``jetpack-tui settings``)."""
+        return rule_of(self._dl) or Liveness()
 
     def _store_checkpoints(self, rows: list[tuple]) -> None:
         self._dl.engine.write(lambda tx: tx.executemany(_CHECKPOINT_SQL, rows))

@@ -22,7 +22,7 @@ from ..clock import now as clock_now
 from ..models import Liveness
 from .durations import DurationModel, Estimate, read_durations
 from .graph import descendant_counts, longest_path, topological_order, weight_masks, weighted_size
-from .snapshot import OWNED, GraphSnapshot, Node, read_snapshot
+from .snapshot import OWNED, GraphSnapshot, Node, read_snapshot, rule_of
 from .source import Reader, bulk, reader_of
 from .stuck import StuckReport, evaluate, graph_of
 
@@ -139,7 +139,7 @@ def analyse(source: Any, *, now: float | None = None, liveness: Liveness | None 
     """Read and analyse the unfinished work of a DataLayer (or any reader)."""
     reader: Reader = reader_of(source)
     if liveness is None:
-        liveness = getattr(getattr(source, "context", None), "liveness", None)
+        liveness = rule_of(source)
     started = time.perf_counter()
     snapshot = read_snapshot(reader, now=clock_now() if now is None else now, liveness=liveness)
     durations = read_durations(reader)

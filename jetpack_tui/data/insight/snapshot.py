@@ -59,8 +59,8 @@ class AgentInfo:
 
     @property
     def live(self) -> bool:
-        """Alive or stale: still expected to claim (dead ones are not)."""
-        return self.liveness != "dead"
+        """Alive or stale: still expected to claim (dead or stopped ones are not)."""
+        return self.liveness in ("alive", "stale")
 
 
 @dataclass
@@ -131,14 +131,21 @@ def heartbeat_of(text_beat: object, epoch_beat: object) -> float | None:
 
 def read_agents(reader: Reader, moment: float, liveness: Liveness) -> list[AgentInfo]:
     agents = []
-    for agent_id, raw_skills, text_beat, epoch_beat in reader.rows(
-            "SELECT id, skills, last_heartbeat, heartbeat_at FROM agents"):
+    for agent_id, raw_skills, text_beat, epoch_beat, status in reader.rows(
+            "SELECT id, skills, last_heartbeat, heartbeat_at, status FROM agents"):
         kind, skills = json_items(raw_skills)
         beat = heartbeat_of(text_beat, epoch_beat)
-        age = None if beat is None else max(0.0, moment - beat)
         agents.append(AgentInfo(id=text(agent_id) or "", skills=frozenset(s.lower() for s in skills),
-                                last_heartbeat=beat, liveness=liveness.classify(age)))
+                                last_heartbeat=beat, liveness=liveness.of(beat, text(status), moment)))
     return agents
+
+
+def rule_of(source: object) -> Liveness | None:
+    """The liveness rule a DataLayer applies (stored in the database unless
+    the process overrides it); ``None`` for a bare reader (the default rule)."""
+    agents = getattr(source, "agents", None)
+    rule = getattr(agents, "liveness_rule", None)
+    return rule() if callable(rule) else None
 
 
 def read_snapshot(reader: Reader, *, now: float | None = None, liveness: Liveness | None = None) -> GraphSnapshot:

@@ -36,7 +36,7 @@ from typing import Any
 from ..clock import now as clock_now
 from ..models import TASK_STATUSES, Liveness
 from .graph import DepGraph, cycles, topological_order
-from .snapshot import OWNED, GraphSnapshot, Node, read_snapshot
+from .snapshot import OWNED, GraphSnapshot, Node, read_snapshot, rule_of
 from .source import bulk, reader_of
 
 #: Further in the future than this is "never" for available_at and leases.
@@ -267,8 +267,7 @@ def find_stuck(source: Any, *, now: float | None = None, liveness: Liveness | No
     """The stuck work of a DataLayer, engine or DB-API connection (doctor)."""
     moment = clock_now() if now is None else now
     if liveness is None:
-        context = getattr(source, "context", None)
-        liveness = getattr(context, "liveness", None)
+        liveness = rule_of(source)
     snapshot = read_snapshot(reader_of(source), now=moment, liveness=liveness)
     with bulk():
         return evaluate(snapshot, future_horizon=future_horizon)

@@ -44,7 +44,7 @@ class AgentsThen:
     def counts(self) -> dict[str, int]:
         result = {"alive": 0, "stale": 0, "dead": 0, "unknown": 0, "busy": 0}
         for agent in self.agents:
-            result[agent.liveness] += 1
+            result[agent.liveness] = result.get(agent.liveness, 0) + 1
             result["busy"] += 1 if agent.busy else 0
         return result
 
