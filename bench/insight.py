@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -305,16 +306,19 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start")
     folder = tempfile.mkdtemp(prefix="jetpack-insight-")
-    path = os.path.join(folder, "history.db")
-    info = build(path, args.events, args.unfinished, args.edges)
-    print(f"built {info['tasks']:,} tasks, {info['events']:,} audit events, {info['edges']:,} dependency edges"
-          f" in {info['seconds']:.0f} s ({os.path.getsize(path) / 1e6:.0f} MB)")
-    bench_state(path, info, args.samples)
-    bench_trends(path, args.samples)
-    bench_graph(path, args.samples)
-    bench_stuck(folder, args.stuck_tasks)
-    if not args.skip_claims:
-        bench_claim_cost(folder)
+    try:
+        path = os.path.join(folder, "history.db")
+        info = build(path, args.events, args.unfinished, args.edges)
+        print(f"built {info['tasks']:,} tasks, {info['events']:,} audit events, {info['edges']:,} dependency edges"
+              f" in {info['seconds']:.0f} s ({os.path.getsize(path) / 1e6:.0f} MB)")
+        bench_state(path, info, args.samples)
+        bench_trends(path, args.samples)
+        bench_graph(path, args.samples)
+        bench_stuck(folder, args.stuck_tasks)
+        if not args.skip_claims:
+            bench_claim_cost(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
