@@ -22,6 +22,8 @@ from typing import Callable
 from urllib.parse import quote
 
 from jetpack_tui.data.clock import parse_timestamp
+from jetpack_tui.data.insight.source import ConnectionReader
+from jetpack_tui.data.insight.stuck import LABELS, find_stuck
 from jetpack_tui.data.memory_models import MEMORY_TYPES
 from jetpack_tui.data.models import PRIORITIES, TASK_STATUSES, Liveness
 from jetpack_tui.data.reservation_models import RESERVATION_STATUSES, RESERVATION_TYPES
@@ -253,6 +255,29 @@ def check_claims(conn: sqlite3.Connection, report: Report, now: float, liveness:
                    count=stale_res)
 
 
+#: Reported by :func:`check_dependencies` already.
+_STUCK_ELSEWHERE = ("dependency_missing",)
+
+
+def check_stuck(conn: sqlite3.Connection, report: Report, now: float, liveness: Liveness) -> None:
+    """Work that looks healthy but can never run (skills nobody has, cycles,
+    dead dependencies, far-future availability, immortal owners, absurd
+    leases): the same reasons the dashboard shows next to ready/blocked."""
+    stuck = find_stuck(ConnectionReader(conn), now=now, liveness=liveness)
+    for agent in stuck.agents:
+        report.add("warning", "stuck", f"agent {printable(agent.agent_id)}: {agent.message}", table="agents",
+                   count=1)
+    for code, task_ids in stuck.by_code().items():
+        if code in _STUCK_ELSEWHERE:
+            continue
+        examples = tuple(f"{printable(t)}: " + printable(
+            next(r.message for r in stuck.reasons_for(t) if r.code == code), 120) for t in task_ids[:EXAMPLES])
+        report.add("warning", "stuck", f"{len(task_ids)} task(s) {LABELS[code]}", table="tasks", column=code,
+                   count=len(task_ids), examples=examples)
+    if not stuck.reasons and not stuck.agents:
+        report.add("ok", "stuck", f"no stuck work ({stuck.tasks_checked} unfinished task(s) checked)")
+
+
 def run_checks(path: str, *, now: float, liveness: Liveness | None = None) -> Report:
     """Every check on ``path``; :class:`CommandError` when it cannot be opened."""
     conn = connect(path)
@@ -271,6 +296,8 @@ def run_checks(path: str, *, now: float, liveness: Liveness | None = None) -> Re
         if ("lease_expires_at" in tables.get("tasks", ()) and "heartbeat_at" in tables.get("agents", ())
                 and "expires_at" in tables.get("file_reservations", ())):
             steps.append(("claims", lambda: check_claims(conn, report, now, liveness_rule(conn, tables, liveness))))
+            if {"available_at", "claimed_at"} <= tables.get("tasks", set()):
+                steps.append(("stuck", lambda: check_stuck(conn, report, now, liveness_rule(conn, tables, liveness))))
         for name, step in steps:
             try:
                 step()

@@ -292,6 +292,57 @@ CREATE INDEX IF NOT EXISTS tasks_board_order ON tasks(priority_rank, created_at,
 """
 
 
+#: Operator insight (``jetpack_tui.data.insight``): time travel and trends
+#: read the audit log by time, and keep what they derive from it.
+#:
+#: * ``task_events_at``: the one index added to the claim's write path (one
+#:   b-tree append per audit row; see bench/insight.py for its claim cost).
+#:   It finds "the last event at or before T" in one seek and bounds every
+#:   window scan to the events in the window.
+#: * ``history_checkpoints``: every task's status and owner after audit row
+#:   ``event_id`` (a compressed columnar blob), written every N events by a
+#:   DataLayer that reads history, never by a trigger: the state at any moment
+#:   is the nearest checkpoint plus at most N events.  ``new_ids`` holds only
+#:   the task ids first seen since the previous checkpoint (the full list is
+#:   their concatenation), so a checkpoint costs bytes per task, not an id.
+#: * ``history_minutes``: one row per minute of the audit log (counts of
+#:   what happened, queue depth and agents at the minute's end, the waits
+#:   from ready to claimed, float32 seconds), so a 7-day trend reads ~10k
+#:   small rows instead of every event.  ``agents_alive``/``agents_idle`` are
+#:   NULL where the heartbeat records (the change feed, pruned at 50k rows)
+#:   were already gone when the minute was rolled up.
+HISTORY_SQL = """
+CREATE INDEX IF NOT EXISTS task_events_at ON task_events(at);
+CREATE TABLE IF NOT EXISTS history_checkpoints (
+  event_id INTEGER PRIMARY KEY,
+  at REAL NOT NULL,
+  format INTEGER NOT NULL,
+  tasks INTEGER NOT NULL,
+  new_ids BLOB NOT NULL,
+  state BLOB NOT NULL,
+  built_at REAL
+);
+CREATE TABLE IF NOT EXISTS history_minutes (
+  minute INTEGER PRIMARY KEY,
+  last_event_id INTEGER NOT NULL,
+  created INTEGER NOT NULL DEFAULT 0,
+  claims INTEGER NOT NULL DEFAULT 0,
+  completed INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  retries INTEGER NOT NULL DEFAULT 0,
+  operator INTEGER NOT NULL DEFAULT 0,
+  ready INTEGER NOT NULL DEFAULT 0,
+  blocked INTEGER NOT NULL DEFAULT 0,
+  claimed INTEGER NOT NULL DEFAULT 0,
+  in_progress INTEGER NOT NULL DEFAULT 0,
+  agents_alive INTEGER,
+  agents_busy INTEGER NOT NULL DEFAULT 0,
+  agents_idle INTEGER,
+  waits BLOB
+);
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -305,6 +356,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "memories: keyword index", MEMORY_KEYWORD_SQL),
     Migration(4, "tasks: index for the board's default order", BOARD_ORDER_SQL),
     Migration(5, "tasks: readiness, skills key, claim order and counts kept by triggers", CLAIMS_SQL),
+    Migration(6, "insight: audit log by time, history checkpoints and minute rollups", HISTORY_SQL),
 ]
 
 

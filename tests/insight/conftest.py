@@ -1,0 +1,6 @@
+"""Insight tests import their scenario helper from this folder."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
