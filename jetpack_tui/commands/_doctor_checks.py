@@ -28,6 +28,7 @@ from jetpack_tui.data.memory_models import MEMORY_TYPES
 from jetpack_tui.data.models import PRIORITIES, TASK_STATUSES, Liveness
 from jetpack_tui.data.reservation_models import RESERVATION_STATUSES, RESERVATION_TYPES
 from jetpack_tui.data.schema import SEED_COLUMNS, latest_version
+from jetpack_tui.data.schema_claims import bucket_sql, deps_unmet_sql
 from jetpack_tui.data.settings import LIVENESS, SETTINGS
 
 from ._cli_support import CommandError, printable
@@ -195,6 +196,33 @@ def check_dependencies(conn: sqlite3.Connection, report: Report, tables: dict[st
                    examples=tuple(f"{printable(t)} -> {printable(d)}" for t, d in rows[:EXAMPLES]))
 
 
+def check_addresses(conn: sqlite3.Connection, report: Report) -> None:
+    """Tasks another client left without an id: claims skip them (they could
+    never be addressed), so nobody would ever work on them."""
+    count = conn.execute("SELECT count(*) FROM tasks WHERE id IS NULL OR id = ''").fetchone()[0]
+    if count:
+        titles = [printable(t, 60) for (t,) in conn.execute(
+            "SELECT title FROM tasks WHERE id IS NULL OR id = '' LIMIT ?", (EXAMPLES,))]
+        report.add("error", "ids", f"{count} task(s) have no id: no agent can claim or finish them",
+                   table="tasks", column="id", count=count, examples=tuple(titles))
+
+
+def check_derived(conn: sqlite3.Connection, report: Report) -> None:
+    """The claim path's columns (readiness, skills key, counters) against a
+    recount from the plain columns: they differ only if a writer bypassed
+    the triggers (dropped them, or edited the derived columns by hand)."""
+    readiness = conn.execute(
+        f"SELECT t.id FROM tasks t WHERE t.deps_unmet IS NOT {deps_unmet_sql('t')} LIMIT 1000").fetchall()
+    buckets = dict(conn.execute(f"SELECT {bucket_sql('t')}, count(*) FROM tasks t GROUP BY 1").fetchall())
+    counted = {b: n for b, n in conn.execute("SELECT bucket, n FROM task_counts WHERE n <> 0")}
+    if readiness or buckets != counted:
+        report.add("error", "derived", f"the queue's derived state disagrees with the rows ({len(readiness)} task(s)"
+                   " with a wrong readiness, counters " + ("right" if buckets == counted else "wrong") +
+                   "): a writer bypassed the triggers; claims may skip or take the wrong tasks",
+                   table="tasks", column="deps_unmet", count=len(readiness),
+                   examples=tuple(printable(r[0]) for r in readiness[:EXAMPLES]))
+
+
 def _stored(conn: sqlite3.Connection, key: str) -> object:
     row = conn.execute("SELECT value FROM jetpack_meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else row[0]
@@ -293,6 +321,10 @@ def run_checks(path: str, *, now: float, liveness: Liveness | None = None) -> Re
                   ("values", lambda: check_values(conn, report, tables)),
                   ("dependencies", lambda: check_dependencies(conn, report, tables)),
                   ("settings", lambda: check_settings(conn, report, tables))]
+        if "id" in tables.get("tasks", set()):
+            steps.append(("ids", lambda: check_addresses(conn, report)))
+        if "deps_unmet" in tables.get("tasks", set()) and "task_counts" in tables:
+            steps.append(("derived", lambda: check_derived(conn, report)))
         if ("lease_expires_at" in tables.get("tasks", ()) and "heartbeat_at" in tables.get("agents", ())
                 and "expires_at" in tables.get("file_reservations", ())):
             steps.append(("claims", lambda: check_claims(conn, report, now, liveness_rule(conn, tables, liveness))))

@@ -124,3 +124,21 @@ def test_files_that_cannot_be_checked_exit_2_with_one_line(cli, tmp_path):
         assert done.stderr.startswith(f"jetpack-tui: {name}: {reason}")
         assert done.stderr.count("\n") == 1 and done.stdout == ""
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_tasks_without_an_id_and_bypassed_triggers_are_reported(cli, tmp_path):
+    path = str(tmp_path / "j.db")
+    with create_local_data_layer(path) as dl:
+        dl.tasks.create("a", id="a")
+        dl.tasks.create("b", id="b", dependencies=["a"])
+    assert cli("--db", path, "doctor").returncode == 0
+    with sqlite3.connect(path) as conn:  # a foreign client: the shell, an agent in another language
+        conn.execute("UPDATE tasks SET id = NULL WHERE id = 'a'")
+    done = cli("--db", path, "doctor")
+    assert done.returncode == 1 and "1 task(s) have no id" in done.stdout
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE tasks SET id = 'a' WHERE id IS NULL")
+        conn.execute("DROP TRIGGER tasks_derive_done")
+        conn.execute("UPDATE tasks SET status = 'completed' WHERE id = 'a'")  # b should become ready
+    done = cli("--db", path, "doctor")
+    assert done.returncode == 1 and "derived state disagrees" in done.stdout and "b" in done.stdout
