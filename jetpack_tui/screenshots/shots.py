@@ -15,7 +15,7 @@ from typing import Any
 
 from textual.widgets import Static
 
-from jetpack_tui.ui.widgets.help_screen import HelpScreen
+from jetpack_tui.ui.modals.help_screen import HelpScreen
 
 Go = Callable[[Any, Any], Awaitable[None]]  # (pilot, waiter) -> None
 

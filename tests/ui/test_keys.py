@@ -7,8 +7,8 @@ import pytest
 
 from jetpack_tui.config import Settings
 from jetpack_tui.ui.panes.tasks.table import TaskTable
-from jetpack_tui.ui.widgets.agent_picker import AgentPicker
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.agent_picker import AgentPicker
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
 
 from .conftest import settled, wait_for
 

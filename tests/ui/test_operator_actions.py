@@ -11,10 +11,10 @@ import pytest
 from jetpack_tui.data import ReadOnlyError
 from jetpack_tui.ui.actions import ActionConflicted, ActionSucceeded
 from jetpack_tui.ui.panes.tasks.table import TaskTable
-from jetpack_tui.ui.widgets.agent_picker import AgentPicker
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
-from jetpack_tui.ui.widgets.conflict import ConflictScreen
-from jetpack_tui.ui.widgets.help_screen import HelpScreen
+from jetpack_tui.ui.modals.agent_picker import AgentPicker
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.conflict import ConflictScreen
+from jetpack_tui.ui.modals.help_screen import HelpScreen
 
 from .conftest import settled, wait_for
 

@@ -7,9 +7,9 @@ import pytest
 
 from jetpack_tui.ui.actions import ActionConflicted, ActionSucceeded
 from jetpack_tui.ui.panes.agents.columns import AgentTable
-from jetpack_tui.ui.panes.kit.compose import ComposeScreen
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
-from jetpack_tui.ui.widgets.conflict import ConflictScreen
+from jetpack_tui.ui.modals.compose import ComposeScreen
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.conflict import ConflictScreen
 
 from .panes_fixtures import OPERATOR, SIZE, settle, swarm, wait_for  # noqa: F401
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jetpack_tui.ui.actions import ActionFailed
-from jetpack_tui.ui.panes.kit.compose import ComposeScreen
+from jetpack_tui.ui.modals.compose import ComposeScreen
 from jetpack_tui.ui.panes.mail.thread_view import ThreadView
 from jetpack_tui.ui.panes.mail.threads import ThreadTable
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Select
 
-from jetpack_tui.ui.panes.memory import TaskContextScreen
+from jetpack_tui.ui.modals.task_context import TaskContextScreen
 from jetpack_tui.ui.panes.memory.data import MemoryResults, MemoryView, Result
-from jetpack_tui.ui.panes.memory.memory_screen import MemoryScreen
+from jetpack_tui.ui.modals.memory_view import MemoryScreen
 from jetpack_tui.ui.panes.memory.results import ResultTable
 
 from .panes_fixtures import SIZE, raw_sql, screen_text, settle, swarm, wait_for  # noqa: F401

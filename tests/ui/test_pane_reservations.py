@@ -7,8 +7,8 @@ import pytest
 
 from jetpack_tui.ui.actions import ActionConflicted, ActionSucceeded
 from jetpack_tui.ui.panes.reservations.columns import ReservationTable
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
-from jetpack_tui.ui.widgets.conflict import ConflictScreen
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.conflict import ConflictScreen
 
 from .panes_fixtures import OPERATOR, SIZE, screen_text, settle, swarm, wait_for  # noqa: F401
 

@@ -16,10 +16,10 @@ from jetpack_tui.config import Settings
 from jetpack_tui.data import create_local_data_layer
 from jetpack_tui.ui.app import JetpackApp
 from jetpack_tui.ui.panes.tasks.table import TaskTable
-from jetpack_tui.ui.widgets.agent_picker import AgentPicker
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
-from jetpack_tui.ui.widgets.conflict import ConflictScreen
-from jetpack_tui.ui.widgets.help_screen import HelpScreen
+from jetpack_tui.ui.modals.agent_picker import AgentPicker
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.conflict import ConflictScreen
+from jetpack_tui.ui.modals.help_screen import HelpScreen
 
 from .fixtures import build, frozen
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from jetpack_tui.config import Settings
-from jetpack_tui.ui.panes.memory import TaskContextScreen
+from jetpack_tui.ui.modals.task_context import TaskContextScreen
 from jetpack_tui.ui.panes.tasks.messages import TasksChanged, TasksPage
 from jetpack_tui.ui.panes.tasks.table import TaskTable
 
-from .conftest import settled, wait_for
+from .conftest import pane_data, settled, wait_for
 from .fixtures import OPEN_IDS
 
 pytestmark = pytest.mark.anyio
@@ -114,7 +114,7 @@ async def test_other_process_changes_apply_by_id_and_keep_the_cursor(make_app, o
         pane, table = board(app)
         await pilot.press("j", "j", "j")
         selected = table.selected_id
-        pages = sum(isinstance(m, TasksPage) for m in seen)
+        pages = len(pane_data(seen, TasksPage))
         writer = open_dl()
         writer.tasks.set_priority("T-006", "critical", by="someone")
         writer.tasks.create("Brand new", id="T-100", priority="high")
@@ -123,8 +123,8 @@ async def test_other_process_changes_apply_by_id_and_keep_the_cursor(make_app, o
         await wait_for(pilot, lambda: "T-100" in table.tasks and table.tasks["T-006"].priority == "critical"
                        and table.tasks["T-007"].status == "pending", what="live changes")
         assert table.selected_id == selected
-        assert sum(isinstance(m, TasksPage) for m in seen) == pages  # no page reload for a delta
-        deltas = [m for m in seen if isinstance(m, TasksChanged) and m.rows]
+        assert len(pane_data(seen, TasksPage)) == pages  # no page reload for a delta
+        deltas = [m for m in pane_data(seen, TasksChanged) if m.rows]
         assert set().union(*(m.rows for m in deltas)) <= {"T-006", "T-100", "T-005", "T-007"}
         # Placed where the SQL would put them, without re-reading the page.
         assert shown_ids(table) == [t.id for t in writer.tasks.list(**pane.query_state.list_kwargs(200))]

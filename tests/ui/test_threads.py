@@ -10,7 +10,7 @@ import pytest
 from textual.command import CommandPalette
 
 from jetpack_tui.ui.panes.tasks.table import TaskTable
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
 
 from .conftest import settled, wait_for
 

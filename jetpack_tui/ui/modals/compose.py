@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from ...safe_text import clean, shorten
+from ..safe_text import clean, shorten
 
 BROADCAST = "*"
 DEFAULT_TYPE = "operator.message"

@@ -11,9 +11,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...safe_text import clean, shorten
-from ..kit.actions import call_ui
-from .detail import render_memory
+from ..safe_text import clean, shorten
+from ..panes.kit.actions import call_ui
+from ..panes.memory.detail import render_memory
 
 
 class MemoryScreen(ModalScreen[str | None]):

@@ -16,10 +16,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...safe_text import clean, shorten
-from ...timefmt import ago
-from ..kit.actions import call_ui
-from ..mail.payload import render_payload
+from ..safe_text import clean, shorten
+from ..timefmt import ago
+from ..panes.kit.actions import call_ui
+from ..panes.mail.payload import render_payload
 
 
 def _heading(out: Text, title: str) -> None:

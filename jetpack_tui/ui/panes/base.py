@@ -2,13 +2,14 @@
 
 How data reaches a pane (one way in)::
 
-    feed source ─▶ Refresher (UI thread) ─▶ refresh worker (thread)
-                                              │ pane.fetch(dl, request)  ← reads the DB
-                                              ▼
-                          pane.post_message(<your PaneData subclass>)
-                                              │ (UI thread)
-                                              ▼
-                          on_<your_message>(): update widgets, keyed by id
+    wake-up source ─▶ Refresher (UI thread) ─▶ refresh worker (thread)
+                                                  │ dl.changes_since(cursor)
+                                                  │ pane.fetch(dl, request)  ← reads the DB
+                                                  ▼
+                              RunDone(result) back to the Refresher (UI thread)
+                                                  │ pane.apply(message), every pane in one go
+                                                  ▼
+                              on_<your_message>(): update widgets, keyed by id
 
 Writing a pane:
 
@@ -21,10 +22,11 @@ Writing a pane:
    gets it in ``request.view``; never read widget state from ``fetch``.
 3. ``fetch(dl, request)`` runs **in the worker thread**: call DataLayer
    methods only (no SQL, no widgets), keep reads small and paged, and
-   return the messages to post to this pane.  ``request.reload`` asks for
+   return the messages for this pane.  ``request.reload`` asks for
    everything; otherwise ``request.changes.ids(table)`` says which rows
    changed — re-read just those (``get_many``).  ``request.detail`` asks for
-   the selected row's detail.  Tag messages with ``request.generation``.
+   the selected row's detail.  ``request.summary`` holds the status counts
+   when this run read them.  Tag messages with ``request.generation``.
 4. Handle the messages (``on_…``) on the UI thread: drop those whose
    ``generation`` is not :attr:`generation` (the view changed since), then
    update only what changed (``update_cell``/``add_row``/``remove_row``
@@ -47,11 +49,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.containers import Vertical
-from textual.message import Message
 
 from jetpack_tui.data.changes import ChangeSet
 
+from ..messages import PaneData, Summary
+
 if TYPE_CHECKING:
+    from jetpack_tui.data.protocol import DataLayer
     from jetpack_tui.ui.app import JetpackApp
 
 
@@ -68,6 +72,8 @@ class FetchRequest:
     #: The operator is looking at this pane.
     active: bool = True
     page_size: int = 200
+    #: The status counts read in this run (``None``: not read this time).
+    summary: Summary | None = None
 
 
 class Pane(Vertical):
@@ -99,9 +105,16 @@ class Pane(Vertical):
         """Does this change set touch what the pane shows?"""
         return changes.reload or bool(changes.tables & self.TABLES)
 
-    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[Message]:
+    def fetch(self, dl: "DataLayer", request: FetchRequest) -> Iterable[PaneData]:
         """Worker thread: read via ``dl`` and return messages for this pane."""
         return ()
+
+    def apply(self, message: PaneData) -> None:
+        """UI thread: hand ``message`` to its ``on_<message>`` handler (the
+        refresher applies a whole run at once, so nothing is queued)."""
+        handler = getattr(self, message.handler_name, None)
+        if handler is not None:
+            handler(message)
 
     def tick(self, now: float) -> None:
         """UI thread, every second while shown: re-render ages and countdowns."""
@@ -135,7 +148,7 @@ class Pane(Vertical):
     def jetpack(self) -> "JetpackApp":
         return self.app  # type: ignore[return-value]
 
-    def current(self, message: Any) -> bool:
+    def current(self, message: PaneData) -> bool:
         """True when ``message`` was fetched for the current view."""
         return getattr(message, "generation", None) == self.generation
 

@@ -20,11 +20,11 @@ from textual.widgets import Input, Static
 
 from ...safe_text import clean
 from ...timefmt import span
-from ...widgets.confirm import ConfirmScreen
+from ...modals.confirm import ConfirmScreen
 from ...widgets.detail_drawer import DetailDrawer
 from ..base import FetchRequest, Pane
 from ..kit.actions import refuse_read_only, run_write
-from ..kit.compose import ComposeScreen, deliver
+from ...modals.compose import ComposeScreen, deliver
 from ..kit.jump import PendingJump
 from ..kit.lifecycle import while_running
 from ..kit.palette import Palette

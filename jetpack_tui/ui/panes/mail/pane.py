@@ -23,7 +23,7 @@ from textual.widgets import Input, Label, ListView, Static
 from ...safe_text import clean, shorten
 from ..base import FetchRequest, Pane
 from ..kit.actions import refuse_read_only, run_write
-from ..kit.compose import BROADCAST, ComposeScreen, deliver
+from ...modals.compose import BROADCAST, ComposeScreen, deliver
 from ..kit.jump import PendingJump
 from ..kit.lifecycle import while_running
 from ..kit.palette import Palette

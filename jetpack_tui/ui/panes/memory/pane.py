@@ -29,9 +29,9 @@ from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
 from .data import IMPORTANCE_STEPS, MemoryResults, MemoryView, fetch_memory
 from .detail import render_memory
-from .memory_screen import MemoryScreen
+from ...modals.memory_view import MemoryScreen
 from .results import ResultTable, render_result
-from .task_context import TaskContextScreen
+from ...modals.task_context import TaskContextScreen
 
 DEBOUNCE = 0.3
 PREVIEW_CHARS = 2000

@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from jetpack_tui.data.protocol import DataLayer, SyncingDataLayer
+
 from ...messages import PaneData
 from ..base import FetchRequest
 
@@ -67,7 +69,7 @@ class OverviewData(PaneData):
         self.skipped = skipped
 
 
-def read_completions(dl: Any, now: float) -> tuple[float, list[int]]:
+def read_completions(dl: DataLayer, now: float) -> tuple[float, list[int]]:
     """(``now``, completions per hour for the last :data:`HOURS` hours, oldest first)."""
     since = now - HOURS * 3600
     per_hour = dl.tasks.completions_per_hour(since, now + 1.0)  # up to and including ``now``
@@ -79,7 +81,7 @@ def read_completions(dl: Any, now: float) -> tuple[float, list[int]]:
     return now, buckets
 
 
-def read_section(dl: Any, name: str, now: float) -> Any:
+def read_section(dl: DataLayer, name: str, now: float) -> Any:
     if name == "tasks":
         return dict(dl.tasks.counts_by_status())
     if name == "completions":
@@ -99,8 +101,7 @@ def read_section(dl: Any, name: str, now: float) -> Any:
     if name == "mail":
         return dl.messages.unacked_count(), dl.messages.unread_count()
     if name == "sync":
-        status = getattr(dl, "sync_status", None)
-        return status() if callable(status) else None
+        return dl.sync_status() if isinstance(dl, SyncingDataLayer) else None
     raise KeyError(name)
 
 
@@ -115,7 +116,7 @@ class Throttle:
         return name not in EXPENSIVE or moment - self.read_at.get(name, -1e18) >= THROTTLE
 
 
-def fetch_overview(dl: Any, request: FetchRequest, throttle: Throttle) -> list[OverviewData]:
+def fetch_overview(dl: DataLayer, request: FetchRequest, throttle: Throttle) -> list[OverviewData]:
     tables = request.changes.tables
     view: OverviewView = request.view or OverviewView()
     due = view.due if request.detail else frozenset()

@@ -155,11 +155,9 @@ class OverviewPane(Pane):
 
     def _sync(self) -> tuple[str, str]:
         refresher = self.jetpack.refresher
-        # Data on screen came from a refresh that just ran even before the
-        # refresher has booked it (RefreshDone arrives after the pane's data).
-        ago = 0.0 if refresher.last_ok_at is None else time.monotonic() - refresher.last_ok_at
-        source = getattr(self.jetpack.source, "kind", "poll")
-        return sync_text(self.sections.get("sync"), self.now, source=source, refreshed_ago=ago)
+        ago = None if refresher.last_ok_at is None else max(0.0, self.now - refresher.last_ok_at)
+        status = self.sections.get("sync")
+        return sync_text(status, self.now, source=refresher.kind, refreshed_ago=ago)
 
     def _render_figures(self) -> None:
         if not self.sections:

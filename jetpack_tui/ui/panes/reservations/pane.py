@@ -21,7 +21,7 @@ from textual.widgets import Input, Label, Static
 
 from ...safe_text import clean
 from ...timefmt import ago
-from ...widgets.confirm import ConfirmScreen
+from ...modals.confirm import ConfirmScreen
 from ...widgets.detail_drawer import DetailDrawer
 from ..base import FetchRequest, Pane
 from ..kit.actions import refuse_read_only, run_write

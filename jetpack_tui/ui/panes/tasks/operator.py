@@ -20,8 +20,8 @@ from jetpack_tui.data.models import OWNED_STATUSES, PRIORITIES, Task
 
 from ...actions import ActionRunner
 from ...safe_text import clean, shorten
-from ...widgets.agent_picker import AgentPicker
-from ...widgets.confirm import ConfirmScreen
+from ...modals.agent_picker import AgentPicker
+from ...modals.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from .pane import TasksPane

@@ -26,7 +26,7 @@ from jetpack_tui.data.models import Task
 
 from ...widgets.detail_drawer import DetailDrawer
 from ..base import FetchRequest, Pane
-from ..memory import TaskContextScreen
+from ...modals.task_context import TaskContextScreen
 from .detail import render_detail
 from .fetch import fetch_tasks
 from .messages import TaskDetailLoaded, TasksChanged, TasksPage, TaskView
@@ -149,8 +149,7 @@ class TasksPane(Pane):
             self.request_detail()
 
     # -- applying data (UI thread) ----------------------------------------------------
-    @on(TasksPage)
-    def _page_loaded(self, message: TasksPage) -> None:
+    def on_tasks_page(self, message: TasksPage) -> None:
         message.stop()
         if not self.current(message):
             return
@@ -173,8 +172,7 @@ class TasksPane(Pane):
         self._update_header()
         self._selection_moved()
 
-    @on(TasksChanged)
-    def _rows_changed(self, message: TasksChanged) -> None:
+    def on_tasks_changed(self, message: TasksChanged) -> None:
         message.stop()
         if not self.current(message):
             return
@@ -220,8 +218,7 @@ class TasksPane(Pane):
                 if t.id in shown_ids or not ((i < first and offset > 0) or (i > last and more_after))]
         return keep[: self.page_size]
 
-    @on(TaskDetailLoaded)
-    def _detail_loaded(self, message: TaskDetailLoaded) -> None:
+    def on_task_detail_loaded(self, message: TaskDetailLoaded) -> None:
         message.stop()
         if message.task_id != self.table.selected_id:
             return
