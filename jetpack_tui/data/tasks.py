@@ -308,3 +308,43 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
             return self._get(tx, task_id)
 
         return self._engine.write(write)
+
+    # -- reads for a screen that shows one page and follows changes ------------
+    def order_of(self, task_ids: Iterable[str], *, status: str | Sequence[str] | None = None,
+                 claimed_by: str | None = None, ready: bool | None = None, parent_id: str | None = None,
+                 text: str | None = None, exclude_status: Sequence[str] = (), order_by: str = "priority",
+                 descending: bool = False) -> list[str]:
+        """Of ``task_ids``, those matching every filter of :meth:`list`, in the
+        order :meth:`list` would return them.
+
+        A screen showing one page passes the ids on the page plus the ids the
+        change feed named: SQL decides which changed rows match and where they
+        go, so the screen never re-implements the filters or the sort.  The
+        cost is bounded by the number of ids (primary-key lookups), whatever
+        the size of the table.
+        """
+        ids = list(dict.fromkeys(task_ids))
+        if not ids:
+            return []
+        where, params = self._filters(status, claimed_by, ready, parent_id, text, exclude_status)
+        column = SORTABLE.get(order_by)
+        if column is None:
+            raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
+        direction = "DESC" if descending else "ASC"
+        where = (where + " AND" if where else " WHERE") + " t.id IN (SELECT value FROM json_each(?))"
+        sql = f"SELECT t.id FROM tasks t{where} ORDER BY {column} {direction}, t.created_at {direction}, t.id"
+        return [str(row[0]) for row in self._engine.rows(sql, [*params, dump_json(ids, what="ids")])]
+
+    def dependents(self, task_id: str, *, limit: int = 50) -> list[Task]:
+        """Unfinished tasks that list ``task_id`` among their dependencies (they
+        can never become ready while it is cancelled): the operator sees them
+        before cancelling.  One scan of the dependency lists of unfinished
+        tasks — an operator's question, not a refresh."""
+        # A plain id appears literally in any JSON spelling of the list: a cheap pre-filter.
+        plain = task_id if task_id.isascii() and not set(task_id) & {'"', "\\"} else ""
+        rows = self._engine.rows(
+            TASK_SELECT + " WHERE t.status NOT IN ('completed', 'cancelled') AND instr(t.dependencies, ?) > 0"
+            " AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(t.dependencies) THEN t.dependencies"
+            " ELSE '[]' END) WHERE value = ?) ORDER BY t.priority_rank, t.created_at, t.id LIMIT ?",
+            (plain, task_id, int(limit)))
+        return [task_from_row(row) for row in rows]
