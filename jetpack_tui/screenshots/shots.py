@@ -91,7 +91,7 @@ async def _help(pilot: Any, waiter: Any) -> None:
 
 SHOTS: tuple[Shot, ...] = (
     Shot("01-overview", "Needs attention", _show("overview", "1")),
-    Shot("02-tasks", "Tasks · open", _show("tasks", "2", "d", until=lambda a: not _pane(a, "tasks").drawer_open)),
+    Shot("02-tasks", "open · by priority", _show("tasks", "2", "d", until=lambda a: not _pane(a, "tasks").drawer_open)),
     Shot("03-task-detail", WHY, _task_detail),
     Shot("04-agents", "heartbeat", _show("agents", "3")),
     Shot("05-mail", "awaiting ack", _show("mail", "4")),

@@ -21,7 +21,7 @@ from jetpack_tui.data import clock as data_clock
 from jetpack_tui.data.protocol import DataLayer
 
 from . import user_state
-from .actions import ActionConflicted, ActionFailed, ActionRunner, ActionSucceeded, ActionWaiting
+from .actions import ActionConflicted, ActionFailed, ActionRunner, ActionsDone, ActionSucceeded, ActionWaiting
 from .commands import JetpackCommands
 from .keymap import keymap_problems
 from .messages import Summary
@@ -131,6 +131,13 @@ class JetpackApp(App):
         self.push_screen(ConflictScreen(message.action, message.target, message.seen, message.current,
                                         message.reason))
         self.refresher.wake("action")
+
+    def on_actions_done(self, message: ActionsDone) -> None:
+        trouble = bool(message.conflicts or message.failures)
+        self.notify(clean(message.describe()), severity="warning" if trouble else "information", markup=False,
+                    timeout=12 if trouble else 5)
+        if self.live():
+            self.refresher.wake("action")
 
     def on_action_waiting(self, message: ActionWaiting) -> None:
         self.notify(f"the database is locked by another process: still trying ({message.waited:.0f} s)…",

@@ -48,20 +48,20 @@ async def test_number_keys_and_tab_switch_panes(make_app):
 
 
 async def test_help_lists_the_focused_panes_keys_as_remapped(make_app):
-    app = make_app(settings=Settings(operator="tester", keys={"tasks.claim": "C", "no.such.binding": "z"}))
+    app = make_app(settings=Settings(operator="tester", keys={"tasks.assign": "C", "no.such.binding": "z"}))
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
         assert app.keymap_warnings == ["[keys] names unknown bindings: no.such.binding"]
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = {row[3]: row for row in app.screen.rows()}
-        assert rows["tasks.claim"][1] == "C" and rows["tasks.claim"][0] == "Tasks"
-        for binding_id in ("tasks.filter", "tasks.sort", "tasks.down", "app.pause", "app.quit", "app.refresh"):
+        assert rows["tasks.assign"][1] == "C" and rows["tasks.assign"][0] == "Tasks"
+        for binding_id in ("pane.filter", "tasks.sort", "table.down", "app.pause", "app.quit", "app.refresh"):
             assert binding_id in rows
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         app.dashboard.query_one(TaskTable).select("T-001")
-        await pilot.press("c")
+        await pilot.press("a")
         assert not isinstance(app.screen, AgentPicker)
         await pilot.press("C")
         await wait_for(pilot, lambda: isinstance(app.screen, AgentPicker), what="remapped claim")
@@ -163,7 +163,7 @@ async def test_a_broken_database_turns_the_status_line_into_a_warning(make_app, 
         foreign_sql([("ALTER TABLE tasks RENAME TO tasks_gone", ())], path=fixture_path)
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "STALE" in status_text(app), what="warning")
-        assert "ready 3" in status_text(app) and table.row_count == 9
+        assert "ready 3" in status_text(app) and table.row_count == 8
         foreign_sql([("ALTER TABLE tasks_gone RENAME TO tasks", ())], path=fixture_path)
         await wait_for(pilot, lambda: "LIVE" in status_text(app), what="recovered by itself")
 

@@ -84,6 +84,8 @@ class Pane(Vertical):
     KEY: ClassVar[str] = ""
     TABLES: ClassVar[frozenset[str]] = frozenset()
     LIVE_WHEN_HIDDEN: ClassVar[bool] = False
+    #: Widget classes inside the pane whose bindings are active with the pane's (the keymap check).
+    PARTS: ClassVar[tuple[type, ...]] = ()
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("id", f"pane-{self.PANE_ID}")
@@ -131,6 +133,10 @@ class Pane(Vertical):
         """Focus the pane's main widget when it is shown."""
         self.focus()
 
+    def palette_commands(self) -> list[tuple[str, Any, str]]:
+        """``(title, callback, help)`` the command palette offers while this pane is shown."""
+        return []
+
     def apply_filter(self, **filters: Any) -> bool:
         """Set the pane's view from keyword filters and reload (UI thread).
 
@@ -150,7 +156,7 @@ class Pane(Vertical):
 
     def current(self, message: PaneData) -> bool:
         """True when ``message`` was fetched for the current view."""
-        return getattr(message, "generation", None) == self.generation
+        return message.generation == self.generation
 
     def view_changed(self) -> None:
         """The operator changed filters/sort/page: reload with the new view."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.events import Key
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Tab, Tabs
 
@@ -123,6 +124,19 @@ class DashboardScreen(Screen):
         except NoMatches:  # shutting down
             return
         line.show(state)
+
+    # -- read-only: the keys of operator actions say why nothing happens ---------------------
+    def on_key(self, event: Key) -> None:
+        """A key whose binding is disabled reaches the screen unhandled: when it
+        is an operator action of a read-only dashboard, say so."""
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or not self.jetpack.read_only:
+            return
+        name = active.binding.action.split("(")[0]
+        if name in getattr(active.node, "WRITE_ACTIONS", ()):
+            event.stop()
+            self.app.notify(f"{active.binding.description}: refused, the database is open read-only (--read-only)",
+                            severity="warning", markup=False)
 
     # -- panes -------------------------------------------------------------------
     def action_show_pane(self, pane_id: str) -> None:

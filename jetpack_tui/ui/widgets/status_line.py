@@ -124,7 +124,7 @@ def _agent_parts(agents: dict[str, int]) -> list[Part]:
 
 def _task_parts(counts: dict[str, int]) -> list[Part]:
     total = sum(n for status, n in counts.items() if status not in ("ready", "blocked"))
-    parts = [Part(TOTAL, [_t(f"tasks {total:,}:"), _t(f"{total:,}:")], "tasks")]
+    parts = [Part(TOTAL, [_t(f"tasks {total:,}:")], "tasks")]
     for status in TASK_ORDER:
         n = counts.get(status)
         if not n:

@@ -28,6 +28,7 @@ from typing import Any
 
 from jetpack_tui.data.protocol import DataLayer, SyncingDataLayer
 
+from ...conflicts import group_conflicts
 from ...messages import PaneData
 from ..base import FetchRequest
 
@@ -95,9 +96,8 @@ def read_section(dl: DataLayer, name: str, now: float) -> Any:
     if name == "leases":
         return tuple(lease.expires_at for lease in dl.leases.list(live_only=False) if lease.agent_id is not None)
     if name == "conflicts":
-        pairs = dl.reservations.conflicts()
-        ids = {p.first.id for p in pairs} | {p.second.id for p in pairs}
-        return len(pairs), len(ids)
+        conflicts = group_conflicts(dl.reservations.conflicts())  # counted as the Reservations pane counts them
+        return len(conflicts.members), len(conflicts.groups)
     if name == "mail":
         return dl.messages.unacked_count(), dl.messages.unread_count()
     if name == "sync":
