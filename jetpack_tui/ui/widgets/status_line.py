@@ -72,6 +72,14 @@ class Part:
     group: str = ""
     #: Shortened but never dropped.
     keep: bool = False
+    #: When it is shortened (default: with its priority); dropping follows ``priority``.
+    shorten_at: float | None = None
+
+    def next_step(self) -> float:
+        """The rank of this part's next shortening or dropping (highest goes first)."""
+        if self.choice + 1 < len(self.renderings) and self.shorten_at is not None:
+            return self.shorten_at
+        return self.priority
 
     def __post_init__(self) -> None:
         self.choice = 0
@@ -102,8 +110,10 @@ def _state_parts(state: StatusState) -> list[Part]:
 def _place_parts(state: StatusState) -> list[Part]:
     location = clean(state.location)
     short = location.replace("\\", "/").rsplit("/", 1)[-1]
+    # A long path is shortened to its file name before any count is dropped.
     parts = [Part(PLACE, [Text.assemble((f"{state.mode} ", "bold"), location),
-                          Text.assemble((f"{state.mode} ", "bold"), shorten(short, 24))], "state")]
+                          Text.assemble((f"{state.mode} ", "bold"), shorten(short, 24))], "state",
+                  shorten_at=SOURCE)]
     if state.read_only:
         parts.append(Part(STATE, [_t("[read-only]", "bold"), _t("[ro]", "bold")], "state"))
     if state.since_change is not None and not state.error:
@@ -169,7 +179,7 @@ def fit(parts: list[Part], width: int) -> Text:
         candidates = [p for p in shown if p.choice + 1 < len(p.renderings) or not (p.keep or p.priority == STATE)]
         if not candidates:
             break
-        worst = max(candidates, key=lambda p: (p.priority, -shown.index(p)))
+        worst = max(candidates, key=lambda p: (p.next_step(), -shown.index(p)))
         if worst.choice + 1 < len(worst.renderings):
             worst.choice += 1
         else:

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 PADDING = 2
 #: Kept free for the vertical scrollbar, so a growing table does not re-layout.
 SCROLLBAR = 2
+#: The least a ``grow`` column is given when the columns that are never hidden take the rest.
+MIN_GROW = 8
 
 
 @dataclass(frozen=True)
 class Col:
     key: str
     label: str
-    #: Natural width (the least a ``grow`` column gets).
+    #: Natural width; for the ``grow`` column, what it keeps before other columns are hidden.
     width: int = 8
     #: Takes the width left over.
     grow: bool = False
@@ -54,6 +56,6 @@ def layout(columns: Sequence[Col], width: int, content: Mapping[str, int]) -> tu
         shown.remove(max((c for c in shown if c.drop), key=lambda c: c.drop))
     spare = room - needed()
     growing = [c for c in shown if c.grow]
-    if growing and spare > 0:
-        widths[growing[0].key] += spare
+    if growing:  # takes what is left; when even the kept columns do not fit, it gives way (never below MIN_GROW)
+        widths[growing[0].key] = max(MIN_GROW, widths[growing[0].key] + spare)
     return tuple((c.key, widths[c.key]) for c in shown)

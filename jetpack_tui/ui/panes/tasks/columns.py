@@ -23,7 +23,7 @@ FLAG = "⚑ "
 
 COLUMNS: tuple[Col, ...] = (
     Col("id", "id", auto=True, cap=64),
-    Col("title", "title", 16, grow=True),
+    Col("title", "title", 40, grow=True),
     Col("status", "status", 11),
     Col("priority", "prio", 8),
     Col("claimed_by", "claimed by", auto=True, cap=24, drop=2),
