@@ -11,9 +11,13 @@ How data reaches a pane (one way in)::
                                                   ▼
                               on_<your_message>(): update widgets, keyed by id
 
-Writing a pane:
+Writing a pane: a pane of rows (a table with a drawer) subclasses
+:class:`~jetpack_tui.ui.panes.table_pane.TablePane`, which brings the
+header, the filter box, the views, marks, the drawer and write gating; a
+pane of its own shape (the Overview's figures, a graph) subclasses
+:class:`Pane` directly.  Either way:
 
-1. Subclass :class:`Pane`; set ``PANE_ID`` (``"agents"``), ``TITLE``,
+1. Subclass; set ``PANE_ID`` (``"agents"``), ``TITLE``,
    ``KEY`` (the number key that shows it) and ``TABLES`` (the change-feed
    tables it shows, e.g. ``frozenset({"agents"})``).  Register the class in
    :data:`jetpack_tui.ui.panes.registry.PANES`.

@@ -77,6 +77,7 @@ class TablePane(Pane):
         self.now = 0.0
         self._anchor: str | None = None
         self._filter_timer: Timer | None = None
+        self._summary: Text | None = None
 
     # -- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -122,7 +123,11 @@ class TablePane(Pane):
         self.table.focus()
 
     def set_summary(self, text: Text) -> None:
-        self.query_one(f"#{self.PANE_ID}-summary", Static).update(text)
+        """One line of fixed height: repainted, never a relayout of the screen."""
+        if text == self._summary:
+            return
+        self._summary = text
+        self.query_one(f"#{self.PANE_ID}-summary", Static).update(text, layout=False)
 
     def selected_key(self) -> str | None:
         return self.table.selected_id

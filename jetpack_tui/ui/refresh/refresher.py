@@ -50,9 +50,11 @@ class Refresher(Widget):
     #: Feed-driven runs start at most this often: an isolated change is
     #: applied at once, a burst is gathered and applied ~5 times a second.
     MIN_FEED_INTERVAL = 0.2
-    #: The counts take at most this share of the time (they are re-read in a
-    #: run that changed tasks once ``cost / SUMMARY_SHARE`` has passed) …
-    SUMMARY_SHARE = 0.1
+    #: The counts take at most this share of the time: they are re-read in a
+    #: run that changed tasks once ``cost / SUMMARY_SHARE`` has passed — every
+    #: run when they are cheap, rarely when they scan a big table (a query
+    #: holds the GIL, so each read is a stall of the main loop) …
+    SUMMARY_SHARE = 0.02
     #: … and are re-read at least this often (seconds) whatever changed.
     SUMMARY_MAX_AGE = 15.0
 

@@ -73,6 +73,9 @@ class KeyedTable(DataTable, Generic[T]):
         self.items: dict[str, T] = {}
         self.marked: set[str] = set()
         self.shown_columns: tuple[tuple[str, int], ...] = ()
+        #: Widest cell of each ``auto`` column; grows as rows change, exact again on ``show``.
+        self._content: dict[str, int] = {}
+        self._auto = [(c.key, i) for i, c in enumerate(self.COLUMNS) if c.auto]
 
     def on_mount(self) -> None:
         self.relayout()
@@ -85,15 +88,23 @@ class KeyedTable(DataTable, Generic[T]):
         return tuple(key for key, _ in self.shown_columns)
 
     # -- columns ----------------------------------------------------------------
+    def _measure(self, cells: tuple[Text, ...]) -> None:
+        for key, index in self._auto:
+            width = cells[index].cell_len
+            if width > self._content.get(key, 0):
+                self._content[key] = width
+
     def relayout(self) -> None:
-        """Fit the columns to the width; rebuild the table when that changed."""
-        index = {c.key: i for i, c in enumerate(self.COLUMNS)}
-        content = {c.key: max((len(cells[index[c.key]].plain) for cells in self._rows.values()), default=0)
-                   for c in self.COLUMNS if c.auto}
+        """Fit the columns to the width: new widths when only they changed,
+        a rebuild of the table when other columns are shown."""
+        content = dict(self._content)
         if self.marked and self.COLUMNS and self.COLUMNS[0].auto:
-            content[self.COLUMNS[0].key] += len(MARK)  # the marker never cuts an id
+            content[self.COLUMNS[0].key] = content.get(self.COLUMNS[0].key, 0) + len(MARK)  # never cut an id
         wanted = layout(self.COLUMNS, self.size.width or 120, content)
         if wanted == self.shown_columns:
+            return
+        if [k for k, _ in wanted] == list(self.column_keys):
+            self._set_widths(wanted)
             return
         selected, row = self.selected_id, self.cursor_row
         order = [r.key.value for r in self.ordered_rows] if self.row_count else []
@@ -106,6 +117,18 @@ class KeyedTable(DataTable, Generic[T]):
         for key in order:
             self._add(key, self._rows[key])
         self.restore_cursor(selected, row)
+
+    def _set_widths(self, wanted: tuple[tuple[str, int], ...]) -> None:
+        """New widths for the columns shown (DataTable has no public setter:
+        its column records are updated and its caches dropped, as
+        ``add_column`` and ``remove_column`` do internally)."""
+        for key, width in wanted:
+            column = self.columns[key]  # type: ignore[index]
+            column.width, column.auto_width = width, False
+        self.shown_columns = wanted
+        self._require_update_dimensions = True
+        self._clear_caches()
+        self.refresh()
 
     def _visible(self, row_key: str, cells: tuple[Text, ...]) -> list[Text]:
         index = {c.key: i for i, c in enumerate(self.COLUMNS)}
@@ -156,9 +179,12 @@ class KeyedTable(DataTable, Generic[T]):
     # -- keyed updates ------------------------------------------------------------
     def upsert(self, row_key: str, item: T, now: float) -> bool:
         """Add or update one row; True when a row was added."""
-        cells = tuple(self._render(item, now))
+        return self._put(row_key, item, tuple(self._render(item, now)))
+
+    def _put(self, row_key: str, item: T, cells: tuple[Text, ...]) -> bool:
         self.items[row_key] = item
         self._rows[row_key] = cells
+        self._measure(cells)
         if row_key not in self._cells:
             self._add(row_key, cells)
             return True
@@ -192,11 +218,16 @@ class KeyedTable(DataTable, Generic[T]):
         wanted = {key for key, _ in ordered}
         for key in [k for k in self.items if k not in wanted]:
             self.drop(key)
-        for key, item in ordered:
-            self.upsert(key, item, now)
+        # The widths the new rows need first: a layout change then never re-adds the rows twice.
+        rendered = [(key, item, tuple(self._render(item, now))) for key, item in ordered]
+        self._content = {}
+        for _key, _item, cells in rendered:
+            self._measure(cells)
+        self.relayout()
+        for key, item, cells in rendered:
+            self._put(key, item, cells)
         self.order_by([key for key, _ in ordered])
         self.restore_cursor(selected, index)
-        self.relayout()
 
     def order_by(self, keys: list[str]) -> None:
         """Put the rows in this order (keys not shown are ignored).  A no-op
