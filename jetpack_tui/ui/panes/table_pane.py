@@ -77,7 +77,7 @@ class TablePane(Pane):
         self.now = 0.0
         self._anchor: str | None = None
         self._filter_timer: Timer | None = None
-        self._summary: Text | None = None
+        self._summary_shown: Text | None = None
 
     # -- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -124,9 +124,9 @@ class TablePane(Pane):
 
     def set_summary(self, text: Text) -> None:
         """One line of fixed height: repainted, never a relayout of the screen."""
-        if text == self._summary:
+        if text == self._summary_shown:
             return
-        self._summary = text
+        self._summary_shown = text
         self.query_one(f"#{self.PANE_ID}-summary", Static).update(text, layout=False)
 
     def selected_key(self) -> str | None:
