@@ -22,7 +22,7 @@ FLAG = "⚑ "
 def _holding(items: tuple, label: Callable[[object], str]) -> Text:
     if not items:
         return Text("—", style="dim")
-    first = shorten(clean(label(items[0])), 24)
+    first = shorten(clean(label(items[0])), 60)
     more = f" +{len(items) - 1}" if len(items) > 1 else ""
     return Text(f"{len(items)} {first}{more}", no_wrap=True, overflow="ellipsis")
 
@@ -50,9 +50,9 @@ class AgentTable(KeyedTable[AgentRow]):
         Col("liveness", "liveness", 8),
         Col("heartbeat", "heartbeat", 9),
         Col("status", "status", 8, drop=4),
-        Col("skills", "skills", 14, grow=True, drop=5),
+        Col("skills", "skills", auto=True, cap=30, drop=5),
         Col("current", "working on", auto=True, cap=40),
-        Col("tasks", "tasks held", 14, drop=1),
-        Col("reservations", "reservations", 16, drop=2),
-        Col("leases", "leases", 10, drop=3),
+        Col("tasks", "tasks held", auto=True, cap=40, drop=1),
+        Col("reservations", "reservations", 16, grow=True, drop=2),
+        Col("leases", "leases", auto=True, cap=40, drop=3),
     )
