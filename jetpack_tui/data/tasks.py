@@ -310,6 +310,15 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
         return self._engine.write(write)
 
     # -- reads for a screen that shows one page and follows changes ------------
+    @staticmethod
+    def _sort(order_by: str, descending: bool, *, backwards: bool = False) -> str:
+        """The ORDER BY of :meth:`list` (``backwards``: every term reversed, ties included)."""
+        column = SORTABLE.get(order_by)
+        if column is None:
+            raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
+        way = "DESC" if descending != backwards else "ASC"
+        return f" ORDER BY {column} {way}, t.created_at {way}, t.id{' DESC' if backwards else ''}"
+
     def order_of(self, task_ids: Iterable[str], *, status: str | Sequence[str] | None = None,
                  claimed_by: str | None = None, ready: bool | None = None, parent_id: str | None = None,
                  text: str | None = None, exclude_status: Sequence[str] = (), order_by: str = "priority",
@@ -327,14 +336,10 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
         if not ids:
             return []
         where, params = self._filters(status, claimed_by, ready, parent_id, text, exclude_status)
-        column = SORTABLE.get(order_by)
-        if column is None:
-            raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
-        direction = "DESC" if descending else "ASC"
         # CROSS JOIN keeps SQLite from scanning the table for a filter (the
         # ready test, a status): it walks the given ids and looks each one up.
         sql = (f"SELECT t.id FROM json_each(?) AS j CROSS JOIN tasks t ON t.id = j.value{where}"
-               f" ORDER BY {column} {direction}, t.created_at {direction}, t.id")
+               + self._sort(order_by, descending))
         return [str(row[0]) for row in self._engine.rows(sql, [dump_json(ids, what="ids"), *params])]
 
     def list_from_end(self, *, status: str | Sequence[str] | None = None, claimed_by: str | None = None,
@@ -345,12 +350,8 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
         in :meth:`list` order — read backwards, so the last pages of a big table
         cost one page (an ``OFFSET`` near the end would skip every row before it)."""
         where, params = self._filters(status, claimed_by, ready, parent_id, text, exclude_status)
-        column = SORTABLE.get(order_by)
-        if column is None:
-            raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
-        back = "ASC" if descending else "DESC"
-        sql = f"{TASK_SELECT}{where} ORDER BY {column} {back}, t.created_at {back}, t.id DESC"
-        sql, params = page(sql, params, limit, offset)
+        sql, params = page(TASK_SELECT + where + self._sort(order_by, descending, backwards=True), params,
+                           limit, offset)
         return [task_from_row(row) for row in reversed(self._engine.rows(sql, params))]
 
     def dependents(self, task_id: str, *, limit: int = 50) -> list[Task]:

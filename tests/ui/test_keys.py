@@ -15,20 +15,12 @@ from .conftest import settled, wait_for
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("frozen_data_clock")]
 
 
-async def test_q_quits(make_app):
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_q_and_ctrl_c_quit(make_app, key):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
-        await pilot.press("q")
-        await wait_for(pilot, lambda: not app.is_running, what="exit")
-    assert app.return_code == 0
-
-
-async def test_ctrl_c_quits(make_app):
-    app = make_app()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settled(pilot, app)
-        await pilot.press("ctrl+c")
+        await pilot.press(key)
         await wait_for(pilot, lambda: not app.is_running, what="exit")
     assert app.return_code == 0
 

@@ -194,7 +194,7 @@ async def test_enter_opens_the_agent_with_its_tasks_leases_reservations_and_mail
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, AgentScreen), what="agent view")
         body = pilot.app.screen.query_one(".view-body")
-        await wait_for(pilot, lambda: "Tasks it holds (1)" in str(body.render()), what="agent detail")
+        await wait_for(pilot, lambda: "Tasks held (1)" in str(body.render()), what="agent detail")
         text = str(body.render())
         assert "task-parse" in text and "deploy-lock" in text and "src/parser/**" in text
         assert "Latest mail" in text

@@ -149,7 +149,7 @@ class AgentsPane(TablePane):
         """``enter``: the agent in full — tasks, leases, reservations and its mail."""
         row = self.table.selected
         if row is not None:
-            self.app.push_screen(AgentScreen(row.id, row.liveness))
+            self.app.push_screen(AgentScreen(row.id))
 
     # -- actions -----------------------------------------------------------------
     def _selected_row(self, what: str) -> AgentRow | None:
