@@ -336,10 +336,10 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
         if not ids:
             return []
         where, params = self._filters(status, claimed_by, ready, parent_id, text, exclude_status)
+        order = self._sort(order_by, descending)
         # CROSS JOIN keeps SQLite from scanning the table for a filter (the
         # ready test, a status): it walks the given ids and looks each one up.
-        sql = (f"SELECT t.id FROM json_each(?) AS j CROSS JOIN tasks t ON t.id = j.value{where}"
-               + self._sort(order_by, descending))
+        sql = f"SELECT t.id FROM json_each(?) AS j CROSS JOIN tasks t ON t.id = j.value{where}{order}"
         return [str(row[0]) for row in self._engine.rows(sql, [dump_json(ids, what="ids"), *params])]
 
     def list_from_end(self, *, status: str | Sequence[str] | None = None, claimed_by: str | None = None,
@@ -350,8 +350,9 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
         in :meth:`list` order — read backwards, so the last pages of a big table
         cost one page (an ``OFFSET`` near the end would skip every row before it)."""
         where, params = self._filters(status, claimed_by, ready, parent_id, text, exclude_status)
-        sql, params = page(TASK_SELECT + where + self._sort(order_by, descending, backwards=True), params,
-                           limit, offset)
+        order = self._sort(order_by, descending, backwards=True)
+        sql = f"{TASK_SELECT}{where}{order}"
+        sql, params = page(sql, params, limit, offset)
         return [task_from_row(row) for row in reversed(self._engine.rows(sql, params))]
 
     def dependents(self, task_id: str, *, limit: int = 50) -> list[Task]:

