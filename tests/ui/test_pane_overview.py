@@ -159,3 +159,15 @@ async def test_moving_between_figures(swarm):
         await pilot.press("k", "k", "k")
         assert pilot.app.focused.figure.key == "sync"  # wraps around
 
+
+
+async def test_every_figure_that_names_a_pane_can_be_explained_by_it(swarm):
+    async with swarm.app("overview").run_test(size=SIZE) as pilot:
+        await open_overview(pilot)
+        dashboard = pilot.app.dashboard
+        for view in list(dashboard.query(FigureView)):
+            figure = view.figure
+            if figure.pane is None or not figure.filters:
+                continue
+            pane = dashboard.query_one(f"#pane-{figure.pane}")
+            assert pane.apply_filter(**dict(figure.filters)), (figure.key, figure.filters)

@@ -20,7 +20,7 @@ TASK_ORDER = ("ready", "blocked", "claimed", "in_progress", "failed", "cancelled
 _TASK_TARGET = {
     "ready": {"quick": "ready"}, "blocked": {"quick": "blocked"}, "claimed": {"quick": "claimed"},
     "in_progress": {"quick": "claimed"}, "failed": {"quick": "failed"}, "completed": {"quick": "completed"},
-    "cancelled": {"quick": "all", "show_completed": True},
+    "cancelled": {"quick": "cancelled"},
 }
 
 
@@ -70,7 +70,7 @@ def _task_figures(counts: dict[str, int]) -> list[Figure]:
                         **_TASK_TARGET[status]))
     for status in sorted(s for s in counts if s not in TASK_ORDER and s != "pending"):
         out.append(_fig(f"tasks.?{status}", "Tasks", f"{status}?", counts[status], meaning="warn", pane="tasks",
-                        hint="unknown status", quick="all", show_completed=True))
+                        hint="unknown status", quick="all"))
     return out
 
 
