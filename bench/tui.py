@@ -7,8 +7,8 @@ measured in the same run.
    counts) on ``--tasks`` tasks vs the same on an empty database.
    Target: <= 1.5 s.
 2. Refresh cost per change: the worker's read for one changed row
-   (``fetch_tasks``: ``order_of`` over the page and the change, then
-   ``get_many``) and the UI thread's apply (``TasksChanged`` handler), against
+   (``fetch_tasks``: ``order_of`` over the page and the change, ``get_many``
+   of the match) and the UI thread's apply (``TasksChanged`` handler), against
    a bare ``dl.tasks.get_many([id])``; and commit-to-screen latency of changes
    made by another process (the run that carries them is applied).
 3. Main-loop stall while another *process* writes ``--rate`` changes/s to rows

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the classes import the engine; the protocol stays light
     from .memories import Memories
     from .messages import Messages
     from .reservations import Reservations
+    from .settings import StoredSettings
     from .tasks import Tasks
 
 
@@ -32,6 +33,7 @@ class DataLayer(Protocol):
     messages: Messages
     reservations: Reservations
     memories: Memories
+    settings: StoredSettings
 
     @property
     def mode(self) -> str:

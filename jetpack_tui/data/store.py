@@ -9,6 +9,7 @@ and the file is left byte-for-byte as it was.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import urllib.parse
 
@@ -57,15 +58,20 @@ def _check_file(path: str, read_only: bool) -> None:
             raise ReadOnlyError(f"{path}: folder {folder} is not writable (WAL needs it)")
 
 
-def _snapshot_connect(path: str, read_only: bool):
-    """On a read-only folder or mount a WAL database cannot make its ``-shm``
-    beside it, so a plain read-only open fails ("unable to open database
-    file").  Nobody can write there, so read it as an immutable snapshot."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not read_only or os.access(folder, os.W_OK) or os.path.exists(path + "-shm"):
+def _read_only_connect(path: str, read_only: bool):
+    """A read-only DataLayer's connection is read-only in SQLite itself
+    (``mode=ro``): ``PRAGMA query_only = 0`` through ``dl.engine`` cannot
+    turn it into a writer.  On a read-only folder or mount a WAL database
+    cannot make its ``-shm`` beside it, so a plain read-only open fails
+    ("unable to open database file"); nobody can write there, so it is read
+    as an immutable snapshot."""
+    if not read_only:
         return None
-    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?immutable=1"
-    return lambda _path: libsql.connect(uri, isolation_level=None)
+    folder = os.path.dirname(os.path.abspath(path))
+    base = "file:" + urllib.parse.quote(os.path.abspath(path))
+    if os.access(folder, os.W_OK) or os.path.exists(path + "-shm"):
+        return lambda _path: libsql.connect(base + "?mode=ro", isolation_level=None)
+    return lambda _path: libsql.connect(base + "?immutable=1", isolation_level=None)
 
 
 def _tables(tx: Tx) -> dict[str, set[str]]:
@@ -111,6 +117,17 @@ def installed_version(tx: Tx, path: str) -> int:
     return version
 
 
+_ADD_COLUMN = re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
+
+
+def _adds_existing_column(tx: Tx, sql: str) -> bool:
+    """Migrations are re-runnable: a column that is already there (a tool
+    reset the recorded version, or added it by hand) is not added twice."""
+    found = _ADD_COLUMN.match(sql)
+    return bool(found) and bool(tx.value("SELECT 1 FROM pragma_table_info(?) WHERE name = ?",
+                                         (found.group(1), found.group(2))))
+
+
 def migrate(tx: Tx, path: str) -> int:
     """Apply every pending migration (called inside one write transaction)."""
     current = installed_version(tx, path)
@@ -119,7 +136,8 @@ def migrate(tx: Tx, path: str) -> int:
         if migration.version <= current:
             continue
         for sql in statements(migration.sql):
-            tx.execute(sql)
+            if not _adds_existing_column(tx, sql):
+                tx.execute(sql)
         tx.execute(
             "INSERT INTO jetpack_meta(key, value) VALUES ('schema_version', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -140,7 +158,7 @@ def open_engine(path: str, *, read_only: bool = False, busy_deadline: float = 10
     path = os.fspath(path)
     _check_file(path, read_only)
     engine = LocalEngine(path, read_only=read_only, busy_deadline=busy_deadline, single_thread=single_thread,
-                    connect=_snapshot_connect(path, read_only))
+                    connect=_read_only_connect(path, read_only))
     try:
         engine.run(lambda: engine.read(lambda tx: tx.rows(BUSY_TIMEOUT_SQL)))
         version = engine.read(lambda tx: installed_version(tx, path))

@@ -16,7 +16,7 @@ from typing import Callable
 from textual.app import App
 from textual.binding import Binding
 
-from jetpack_tui.config import Settings
+from jetpack_tui.config import Settings, against_database
 from jetpack_tui.data import clock as data_clock
 from jetpack_tui.data.protocol import DataLayer
 
@@ -62,7 +62,7 @@ class JetpackApp(App):
                  state_dir: str | Path | None = None) -> None:
         super().__init__()
         self.dl = dl
-        self.settings = settings or Settings()
+        self.settings = against_database(settings or Settings(), dl)  # one liveness rule per database
         self.clock: Callable[[], float] = clock or (lambda: data_clock.now())
         self.read_only = dl.read_only
         self.operator = self.settings.operator

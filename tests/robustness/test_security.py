@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jetpack_tui.data import ReadOnlyError, create_local_data_layer
+from jetpack_tui.data import LIVENESS, Liveness, ReadOnlyError, create_local_data_layer
 from jetpack_tui.data.embedders import HashEmbedder
 
 from .attacks import logical_checksum
@@ -23,21 +23,22 @@ ROOT = Path(__file__).resolve().parents[2] / "jetpack_tui"
 
 # -- read-only mode --------------------------------------------------------------------------------
 
-SUB_INTERFACES = ("tasks", "agents", "leases", "messages", "reservations", "memories")
+SUB_INTERFACES = ("tasks", "agents", "leases", "messages", "reservations", "memories", "settings")
 
 #: Reviewed read methods per sub-interface.  A method NOT listed here must
 #: raise ReadOnlyError on a read-only layer, so a new writing method cannot
 #: slip by: add a new *read* method here after checking it never writes.
 READ_METHODS = {
     "tasks": {"get", "find", "get_many", "list", "count", "counts_by_status", "children", "history", "blockers",
-              "completions_per_hour", "count_expired_claims", "order_of", "list_from_end", "dependents"},
-    "agents": {"get", "find", "get_many", "list", "liveness_counts", "orphaned_tasks"},
-    "leases": {"get", "list"},
+              "completions_per_hour", "count_expired_claims", "dependents", "order_of"},
+    "agents": {"get", "find", "get_many", "list", "liveness_counts", "liveness_rule", "orphaned_tasks"},
+    "leases": {"get", "inspect", "list"},
     "messages": {"get", "list", "count", "receive", "deliveries", "thread", "threads", "thread_count",
                  "for_task", "unread_count", "unacked_count"},
     "reservations": {"get", "list", "count", "check", "conflicts"},
     "memories": {"get", "find", "get_many", "list", "count", "counts_by_type", "search", "similar",
                  "get_task_context", "has_keyword_index", "vector_index"},
+    "settings": {"get", "all"},
 }
 LAYER_READS = {"changes_since", "change_cursor", "data_version", "schema_version", "close", "closed", "engine",
                "location", "mode", "read_only", "context"}
@@ -69,7 +70,7 @@ def seeded(tmp_path):
         "token": claimed.claim_token, "ttl": 30.0, "resource": "deploy", "to_agent": "agent-2",
         "from_agent": "agent-1", "type": "agent.note", "error": "e", "priority": "critical", "by": "op",
         "message_id": message.id, "reservation_id": reservation.id, "memory_id": memory.id,
-        "file_path": "src/b.py", "reservation_type": "edit",
+        "file_path": "src/b.py", "reservation_type": "edit", "setting": LIVENESS, "value": Liveness(5, 9),
     }
     # holder verbs need the held task and its token
     holder = {"start", "renew", "heartbeat", "complete", "fail"}
@@ -93,6 +94,17 @@ def _call(method, name: str, values: dict, holder: set, held: str, failed: str):
     if name.endswith(".update"):
         kwargs["title"] = "renamed"
     return method(**kwargs)
+
+
+def test_read_only_has_no_raw_sql_path_that_writes(seeded):
+    path, *_ = seeded
+    before = logical_checksum(path)
+    with create_local_data_layer(path, read_only=True) as dl:
+        dl.engine.rows("PRAGMA query_only = 0")  # the connection itself is read-only
+        for sql in ("DELETE FROM agents", "UPDATE tasks SET status = 'cancelled'", "DROP TABLE tasks"):
+            with pytest.raises(ReadOnlyError):
+                dl.engine.rows(sql)
+    assert logical_checksum(path) == before
 
 
 def test_read_only_refuses_every_write_path(seeded):
@@ -131,6 +143,7 @@ def test_read_only_refuses_every_write_path(seeded):
 ALLOWED: dict[tuple[str, str, str], str] = {
     ("data/changes.py", "_still_there", "key"): "key column from the constant _KEYS dict, after `table in _KEYS`",
     ("data/changes.py", "_still_there", "name"): "table name from the constant _KEYS dict",
+    ("data/agents.py", "_read.read", "sql"): "AGENT_SELECT + a constant WHERE/ORDER from this module's callers",
     ("data/engine.py", "_rescue_rows", "columns"): "c0..cN aliases built from range(width)",
     ("data/engine.py", "_rescue_rows", "names"): "c0..cN aliases built from range(width)",
     ("data/engine.py", "_rescue_rows", "sql"): "the caller's own (checked) SQL, re-run with its params",
@@ -153,13 +166,11 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("data/reservations.py", "list", '" AND ".join(clauses)'): "constant clauses, values as ? params",
     ("data/store.py", "migrate", "sql"): "statements of the constant migrations in schema.py",
     ("data/task_lifecycle.py", "_holder_update.write", "sets"): "literal SET fragments from start/renew/complete/fail",
-    ("data/tasks.py", "count", "where"): "_filters(): constant clauses, values as ? params",
-    ("data/tasks.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
-    ("data/tasks.py", "list", "where"): "_filters(): constant clauses, values as ? params",
-    ("data/tasks.py", "order_of", "where"): "_filters(): constant clauses, values as ? params",
-    ("data/tasks.py", "order_of", "order"): "_sort(): column from the constant SORTABLE dict, ASC/DESC constants",
-    ("data/tasks.py", "list_from_end", "where"): "_filters(): constant clauses, values as ? params",
-    ("data/tasks.py", "list_from_end", "order"): "_sort(): column from the constant SORTABLE dict, ASC/DESC constants",
+    ("data/task_reads.py", "order_of", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/task_reads.py", "order_of", "order"): "_order(): column from the constant SORTABLE dict, ASC/DESC constants",
+    ("data/task_reads.py", "count", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/task_reads.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
+    ("data/task_reads.py", "list", "where"): "_filters(): constant clauses, values as ? params",
     ("data/tasks.py", "update.write", "', '.join(sets)"): "'<name> = ?' with name checked against UPDATABLE",
 }
 
@@ -191,3 +202,15 @@ def test_the_sql_scan_catches_interpolation(tmp_path):
     assert found == {("a", "user"), ("b", "user"), ("c", "'DELETE FROM tasks WHERE id = %s' % user"),
                      ("c", "'DELETE FROM tasks WHERE id = {}'.format(user)")}
     assert all(isinstance(f, Finding) for f in scan(package))
+
+
+def test_the_logical_checksum_sees_every_row(seeded, foreign_sql):
+    """The checksum decides several tests: it must change when any row does."""
+    path, *_ = seeded
+    before = logical_checksum(path)
+    assert logical_checksum(path) == before  # stable when nothing changed
+    foreign_sql([("DELETE FROM agents", ())], path)
+    after_delete = logical_checksum(path)
+    assert after_delete != before
+    foreign_sql([("UPDATE tasks SET title = title || '!' WHERE id = 'T-held'", ())], path)
+    assert logical_checksum(path) != after_delete

@@ -89,7 +89,7 @@ class Refresher(Widget):
         self.last_ok_at: float | None = None
         self.changes_applied = 0
         self.summary: Summary | None = None
-        self.heartbeats: tuple[float | None, ...] | None = None
+        self.heartbeats: tuple[tuple[float | None, str], ...] | None = None
         self._summary_read_at = -1e18  # monotonic
         self._summary_cost = 0.0
         self._pending = _Pending()

@@ -65,7 +65,7 @@ class RunResult:
     #: ``(pane id, message)`` in the order the panes fetched them.
     data: list[tuple[str, PaneData]] = field(default_factory=list)
     summary: Summary | None = None
-    heartbeats: tuple[float | None, ...] | None = None
+    heartbeats: tuple[tuple[float | None, str], ...] | None = None
     error: str | None = None
     failed_panes: tuple[str, ...] = ()
 
@@ -111,7 +111,7 @@ def run_job(dl: "DataLayer", job: Job, now: float) -> RunResult:
                 failed.append(target.pane.PANE_ID)
                 result.error = result.error or f"{target.pane.TITLE}: {exc.__class__.__name__}: {exc}"
         if result.summary is not None or changes.reload or "agents" in changes.tables:
-            result.heartbeats = tuple(agent.last_heartbeat for agent in dl.agents.list())
+            result.heartbeats = tuple((agent.last_heartbeat, agent.status) for agent in dl.agents.list())
     except Exception as exc:  # noqa: BLE001 - reported on the status line, data kept
         result.error = _describe(exc)
         result.cursor = job.cursor

@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.events import Resize
 from textual.widgets import Static
 
-from jetpack_tui.data.models import Liveness
+from jetpack_tui.data.models import LIVENESS_STATES, Liveness
 
 from ..messages import Summary
 from ..safe_text import clean, shorten
@@ -47,17 +47,19 @@ class StatusState:
     data_age: float | None = None  # seconds since the last successful refresh
     error: str | None = None
     summary: Summary | None = None
-    #: alive / stale / dead, classified at render time.
+    #: alive / stale / dead / stopped, classified at render time.
     agents: dict[str, int] | None = None
 
 
-def liveness_counts(beats: Iterable[float | None] | None, now: float, thresholds: Liveness) -> dict[str, int] | None:
-    """alive/stale/dead from last heartbeats, with the Agents pane's clock and thresholds."""
+def liveness_counts(beats: Iterable[tuple[float | None, str]] | None, now: float,
+                    thresholds: Liveness) -> dict[str, int] | None:
+    """alive/stale/dead/stopped from ``(last heartbeat, status)``, with the Agents
+    pane's clock and the database's liveness rule."""
     if beats is None:
         return None
-    counts = {"alive": 0, "stale": 0, "dead": 0}
-    for beat in beats:
-        counts[thresholds.classify(None if beat is None else max(0.0, now - beat))] += 1
+    counts = dict.fromkeys(LIVENESS_STATES, 0)
+    for beat, status in beats:
+        counts[thresholds.of(beat, status, now)] += 1
     return counts
 
 
@@ -129,6 +131,8 @@ def _agent_parts(agents: dict[str, int]) -> list[Part]:
         n = agents.get(name, 0)
         if n:
             parts.append(Part(ATTENTION, [_t(f"{n} {name}", "bold")], "agents"))
+    if agents.get("stopped"):  # they said goodbye: not something to act on
+        parts.append(Part(REST, [_t(f"{agents['stopped']} stopped")], "agents"))
     return parts
 
 

@@ -2,8 +2,8 @@
 
 Small, paged reads: one page (``LIMIT page OFFSET o``, or from the end) for
 a reload; for a change, ``order_of`` over the page's ids and the changed ids
-(bounded by the page size, whatever the table size) and ``get_many`` of the
-changed rows that match; the selected task's detail when the drawer shows
+(ids only, bounded by the page size whatever the table size: SQL says which
+changed rows match and where they go) and ``get_many`` of those that match; the selected task's detail when the drawer shows
 it.  Totals come from the status counts of the same run when they say it.
 No widgets are touched here.
 """
@@ -86,11 +86,15 @@ def _total(dl: DataLayer, query: TaskQuery, request: FetchRequest, count: bool) 
 
 
 def read_page(dl: DataLayer, query: TaskQuery, page_size: int, total: int) -> tuple[list[Task], int]:
-    """One SQL page and the position of its first row; the last pages are read
-    backwards (LIMIT from the end) so going to the end costs one page."""
+    """One SQL page and the position of its first row.  The last pages are
+    read backwards — the same sort with every term reversed (``list`` breaks
+    ties by id in the sort's direction), rows reversed back — so going to the
+    end costs one page, not an OFFSET over the whole table."""
+    kwargs = query.list_kwargs(page_size)
     if not query.from_end:
-        return dl.tasks.list(**query.list_kwargs(page_size)), query.offset
-    tasks = dl.tasks.list_from_end(**query.list_kwargs(page_size))
+        return dl.tasks.list(**kwargs), query.offset
+    tasks = dl.tasks.list(**{**kwargs, "descending": not query.descending})
+    tasks.reverse()
     return tasks, max(0, total - query.offset - len(tasks))
 
 
@@ -104,9 +108,12 @@ def fetch_tasks(dl: DataLayer, request: FetchRequest) -> Iterable[PaneData]:
         tasks, offset = read_page(dl, query, request.page_size, total)
         out.append(TasksPage(gen, query, tasks, total, offset))
     elif changed or view.count_due or request.summary is not None:
-        # SQL decides which changed rows match the view and where they go among the page's rows.
-        order = dl.tasks.order_of((*view.page, *changed), **query.order_kwargs()) if changed else list(view.page)
-        fresh = dl.tasks.get_many(changed.intersection(order)) if changed else {}
+        # SQL decides which changed rows match the view and where they go among the page's rows:
+        # one read of those ids only (bounded by the page, whatever the table size).
+        order, fresh = list(view.page), {}
+        if changed:
+            order = dl.tasks.order_of((*view.page, *changed), **query.order_kwargs())
+            fresh = dl.tasks.get_many(changed.intersection(order))
         total = _total(dl, query, request, count=view.count_due)
         if changed or total is not None:
             out.append(TasksChanged(gen, order, fresh, total))

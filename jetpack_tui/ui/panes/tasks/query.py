@@ -1,9 +1,9 @@
 """What the task board shows: quick filter, text, sort, page — as arguments
-for ``dl.tasks.list`` / ``count`` / ``order_of``.
+for ``dl.tasks.list``, ``count`` and ``order_of``.
 
 SQL decides everything about rows: which match, in which order, which ones
-a change brings onto the page (``order_of``).  Nothing here re-implements a
-filter or the sort in Python.  The board's total comes from the status counts
+a change brings onto the page (``order_of``).  Nothing here re-implements
+a filter or the sort in Python.  The board's total comes from the status counts
 when the filter is one of them (:meth:`TaskQuery.total_from`), so the board and
 the status line never disagree.
 """
@@ -63,7 +63,7 @@ class TaskQuery:
         return {**self.filter_kwargs(), "order_by": self.order_by, "descending": self.descending}
 
     def list_kwargs(self, limit: int) -> dict[str, Any]:
-        """One SQL page for ``dl.tasks.list`` (or ``list_from_end`` when ``from_end``)."""
+        """One SQL page for ``dl.tasks.list`` (``from_end``: the caller reverses the sort)."""
         return {**self.order_kwargs(), "limit": limit, "offset": self.offset}
 
     def total_from(self, counts: dict[str, int]) -> int | None:
