@@ -7,9 +7,10 @@ measured in the same run.
    counts) on ``--tasks`` tasks vs the same on an empty database.
    Target: <= 1.5 s.
 2. Refresh cost per change: the worker's read for one changed row
-   (``fetch_tasks``: ``get_many`` + filter) and the UI thread's apply
-   (``TasksChanged`` handler), against a bare ``dl.tasks.get_many([id])``;
-   and commit-to-message latency of changes made by another process.
+   (``fetch_tasks``: ``order_of`` over the page and the change, ``get_many``
+   of the match) and the UI thread's apply (``TasksChanged`` handler), against
+   a bare ``dl.tasks.get_many([id])``; and commit-to-screen latency of changes
+   made by another process (the run that carries them is applied).
 3. Main-loop stall while another *process* writes ``--rate`` changes/s to rows
    on the visible page for ``--seconds`` s: the lateness of a 5 ms
    ``asyncio.sleep`` loop on the app's event loop, p50/p99/max, vs the same
@@ -43,6 +44,7 @@ from jetpack_tui.config import Settings  # noqa: E402
 from jetpack_tui.data import create_local_data_layer  # noqa: E402
 from jetpack_tui.data.changes import ChangeSet  # noqa: E402
 from jetpack_tui.ui.app import JetpackApp  # noqa: E402
+from jetpack_tui.ui.messages import RunDone  # noqa: E402
 from jetpack_tui.ui.panes.base import FetchRequest  # noqa: E402
 from jetpack_tui.ui.panes.tasks.fetch import fetch_tasks  # noqa: E402
 from jetpack_tui.ui.panes.tasks.messages import TasksChanged, TaskView  # noqa: E402
@@ -107,10 +109,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+STATE = tempfile.mkdtemp(prefix="jetpack-bench-state-")  # no remembered theme, no screenshots in $HOME
+
+
 async def first_paint(path: str) -> tuple[float, JetpackApp, object]:
     started = time.perf_counter()
     dl = create_local_data_layer(path)
-    app = JetpackApp(dl, settings=Settings(operator="bench"))
+    app = JetpackApp(dl, settings=Settings(operator="bench"), state_dir=STATE)
     return started, app, dl
 
 
@@ -143,11 +148,11 @@ async def sample_stalls(seconds: float) -> list[float]:
     return late
 
 
-def worker_cost(path: str, ids: list[str], rounds: int = 300) -> tuple[float, float]:
-    """Mean seconds: fetch_tasks for one changed id, and bare get_many([id])."""
+def worker_cost(path: str, ids: list[str], page: list[str], rounds: int = 300) -> tuple[float, float]:
+    """Mean seconds: fetch_tasks for one changed id on a page, and bare get_many([id])."""
     dl = create_local_data_layer(path)
     try:
-        view = TaskView(TaskQuery())
+        view = TaskView(TaskQuery(), page=tuple(page))
         started = time.perf_counter()
         for i in range(rounds):
             request = FetchRequest(changes=ChangeSet(rows={"tasks": {ids[i % len(ids)]: "update"}}),
@@ -170,9 +175,9 @@ def apply_cost(pane, ids: list[str], rounds: int = 200) -> list[float]:
     for i in range(rounds):
         task = table.tasks[ids[i % len(ids)]]
         changed = dataclasses.replace(task, title=f"apply {i}", version=task.version + 1)
-        message = TasksChanged(pane.generation, {task.id: changed}, frozenset())
+        message = TasksChanged(pane.generation, table.shown_keys(), {task.id: changed})
         started = time.perf_counter()
-        pane._rows_changed(message)
+        pane.on_tasks_changed(message)
         costs.append(time.perf_counter() - started)
     return costs
 
@@ -182,7 +187,8 @@ async def view_changes(pilot, app: JetpackApp) -> list[tuple[str, float]]:
     pane = app.dashboard.active_pane
     timings = []
     for key, label in (("f", "quick filter ready"), ("F", "back to open"), ("s", "sort by id"),
-                       ("right_square_bracket", "next page"), ("S", "reverse sort"), ("s", "sort by title")):
+                       ("right_square_bracket", "next page"), ("G", "last page"), ("S", "reverse sort"),
+                       ("s", "sort by title")):
         generation = pane.generation
         started = time.perf_counter()
         await pilot.press(key)
@@ -204,11 +210,13 @@ async def live_run(path: str, seconds: float, rate: float) -> dict:
     applies: list[float] = []
 
     def hook(message) -> None:
-        if isinstance(message, TasksChanged):
+        if isinstance(message, RunDone):
             now = time.time()
-            for task in message.rows.values():
-                if task.title.startswith("bench "):
-                    latencies.append(now - float(task.title.split()[-1]))
+            for _pane, data in message.result.data:
+                if isinstance(data, TasksChanged):
+                    for task in data.rows.values():
+                        if task.title.startswith("bench "):
+                            latencies.append(now - float(task.title.split()[-1]))
 
     started, app, dl = await first_paint(path)
     try:
@@ -226,8 +234,8 @@ async def live_run(path: str, seconds: float, rate: float) -> dict:
             written = int((await asyncio.to_thread(writer.communicate))[0].strip() or 0)
             await pilot.pause(0.2)
             applies.extend(apply_cost(pane, ids))
-            return {"cpu": cpu, "views": views, "idle": idle, "busy": busy, "latency": latencies, "applies": applies, "written": written,
-                    "ids": ids, "runs": app.refresher.jobs_done}
+            return {"cpu": cpu, "views": views, "idle": idle, "busy": busy, "latency": latencies, "applies": applies,
+                    "written": written, "ids": ids, "page": pane.table.shown_keys(), "runs": app.refresher.jobs_done}
     finally:
         dl.close()
 
@@ -254,14 +262,14 @@ def main() -> int:
           f"(ratio {paint_big / paint_empty:.2f}; target <= 1500 ms)")
 
     result = asyncio.run(live_run(path, args.seconds, args.rate))
-    ours, bare = worker_cost(path, result["ids"])
+    ours, bare = worker_cost(path, result["ids"], result["page"])
     applies = result["applies"]
     print(f"2. refresh cost per change: worker read {ours * 1000:.2f} ms vs bare get_many {bare * 1000:.2f} ms "
           f"(ratio {ours / bare:.2f}); UI apply per TasksChanged p50 {pct(applies, .5) * 1000:.2f} ms, "
           f"p99 {pct(applies, .99) * 1000:.2f} ms (excluding the repaint); {result['runs']} worker runs "
           f"for {result['written']} commits")
     lat = result["latency"]
-    print(f"   commit-to-message latency (other process): p50 {pct(lat, .5) * 1000:.1f} ms, "
+    print(f"   commit-to-screen latency (other process): p50 {pct(lat, .5) * 1000:.1f} ms, "
           f"p99 {pct(lat, .99) * 1000:.1f} ms ({len(lat)} rows)")
     idle, busy = result["idle"], result["busy"]
     print(f"3. main-loop stall with {args.rate:.0f} changes/s from another process: p50 {pct(busy, .5) * 1000:.1f} ms, "

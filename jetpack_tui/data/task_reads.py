@@ -225,3 +225,41 @@ class TaskReads:
                             unreadable=unreadable)
 
         return self._engine.read(read)
+
+    def dependents(self, task_id: str, *, limit: int = 50) -> list[Task]:
+        """Unfinished tasks that list ``task_id`` among their dependencies —
+        they cannot become ready while it is cancelled, so the operator sees
+        them before cancelling.  Read through the ``task_deps`` reverse index."""
+        rows = self._engine.rows(
+            TASK_SELECT + " WHERE t.id IN (SELECT task_id FROM task_deps WHERE dep_id = ?)"
+            " AND t.status NOT IN ('completed', 'cancelled') ORDER BY t.claim_order, t.id LIMIT ?",
+            (task_id, int(limit)))
+        return [task_from_row(row) for row in rows]
+
+    def order_of(self, task_ids: Iterable[str], *, status: str | Sequence[str] | None = None,
+                 claimed_by: str | None = None, ready: bool | None = None, parent_id: str | None = None,
+                 text: str | None = None, exclude_status: Sequence[str] = (), order_by: str = "priority",
+                 descending: bool = False) -> list[str]:
+        """Of ``task_ids``, the ids of those matching every filter of :meth:`list`,
+        in :meth:`list`'s order.  A screen showing one page passes the page's ids
+        and the ids the change feed named: SQL says which changed rows match and
+        where they go.  It walks the given ids (each a primary-key lookup, ids
+        only, no rows decoded), so its cost is bounded by their number whatever
+        the table's size — ``list(ids=…)`` with ``ready`` walks the ready index."""
+        ids = list(dict.fromkeys(task_ids))
+        if not ids:
+            return []
+        where, params = _filters(status, claimed_by, ready, parent_id, text, exclude_status, None)
+        order = _order(order_by, descending)
+        sql = f"SELECT t.id FROM json_each(?) AS j CROSS JOIN tasks t ON t.id = j.value{where}{order}"
+        return [str(row[0]) for row in self._engine.rows(sql, [dump_json(ids, what="ids"), *params])]
+
+
+def _order(order_by: str, descending: bool) -> str:
+    """The ORDER BY of :meth:`TaskReads.list` (the board's tests hold the two equal)."""
+    column = SORTABLE.get(order_by)
+    if column is None:
+        raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
+    direction = "DESC" if descending else "ASC"
+    ties = "" if order_by == "priority" else f", t.created_at {direction}"
+    return f" ORDER BY {column} {direction}{ties}, t.id {direction}"

@@ -71,6 +71,8 @@ class Tasks:
     children = _Part("reads")
     history = _Part("reads")
     blockers = _Part("reads")
+    dependents = _Part("reads")
+    order_of = _Part("reads")
     # the life of a claim
     claim = _Part("lifecycle")
     start = _Part("lifecycle")

@@ -108,8 +108,12 @@ async def _render_all(dl: Any, size: tuple[int, int], shots: Sequence[Shot], the
     from jetpack_tui.ui.app import JetpackApp
 
     settings = Settings(operator="operator", theme=theme)
-    app = JetpackApp(_ShownAs(dl, SHOWN_LOCATION), settings=settings, clock=lambda: DEMO_EPOCH, watch=False,
-                     start_pane="overview")
+    with tempfile.TemporaryDirectory(prefix="jetpack-shots-state-") as state:  # no remembered theme
+        return await _render_in(JetpackApp(_ShownAs(dl, SHOWN_LOCATION), settings=settings, clock=lambda: DEMO_EPOCH,
+                                           watch=False, start_pane="overview", state_dir=state), size, shots)
+
+
+async def _render_in(app: Any, size: tuple[int, int], shots: Sequence[Shot]) -> dict[str, str]:
     svgs: dict[str, str] = {}
     async with app.run_test(size=size) as pilot:
         waiter = Waiter(pilot)

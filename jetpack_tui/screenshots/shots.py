@@ -15,7 +15,7 @@ from typing import Any
 
 from textual.widgets import Static
 
-from jetpack_tui.ui.widgets.help_screen import HelpScreen
+from jetpack_tui.ui.modals.help_screen import HelpScreen
 
 Go = Callable[[Any, Any], Awaitable[None]]  # (pilot, waiter) -> None
 
@@ -91,11 +91,11 @@ async def _help(pilot: Any, waiter: Any) -> None:
 
 SHOTS: tuple[Shot, ...] = (
     Shot("01-overview", "Needs attention", _show("overview", "1")),
-    Shot("02-tasks", "Tasks · open", _show("tasks", "2", "d", until=lambda a: not _pane(a, "tasks").drawer_open)),
+    Shot("02-tasks", "open · by priority", _show("tasks", "2", "d", until=lambda a: not _pane(a, "tasks").drawer_open)),
     Shot("03-task-detail", WHY, _task_detail),
     Shot("04-agents", "heartbeat", _show("agents", "3")),
-    Shot("05-mail", "awaiting ack", _show("mail", "4")),
-    Shot("06-reservations", "conflict group", _show("reservations", "5")),
+    Shot("05-mail", "your inbox", _show("mail", "4")),
+    Shot("06-reservations", "⚠ C1", _show("reservations", "5")),
     Shot("07-memory", "newest", _show("memory", "6")),
     Shot("08-memory-search", f"result(s) for “{MEMORY_QUERY}”", _memory_search),
     Shot("09-help", "Keys (esc to close)", _help),

@@ -16,6 +16,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from rich.text import Text
 
+from jetpack_tui.data.mail_models import Message
+from jetpack_tui.data.models import Agent, Task
+from jetpack_tui.data.protocol import DataLayer
+
 from .safe_text import clean, for_markup, shorten
 
 if TYPE_CHECKING:
@@ -24,15 +28,13 @@ if TYPE_CHECKING:
 MAX_HITS = 8
 
 
-def _lookup(dl: Any, query: str) -> tuple[list[Any], list[Any], list[Any]]:
+def _lookup(dl: DataLayer, query: str) -> tuple[list[Task], list[Agent], list[Message]]:
     """Worker thread: tasks and agents whose id (or title) matches, and the
-    mail thread with exactly this id (when the DataLayer has mail)."""
+    mail thread with exactly this id."""
     tasks = dl.tasks.list(text=query, limit=MAX_HITS, order_by="updated_at", descending=True)
     agent = dl.agents.find(query)
     agents = [agent] if agent is not None else [a for a in dl.agents.list() if query.lower() in a.id.lower()][:MAX_HITS]
-    thread = getattr(dl.messages, "thread", None)
-    messages = thread(query) if callable(thread) else []
-    return tasks, agents, messages[:1]
+    return tasks, agents, dl.messages.thread(query, limit=1)
 
 
 class JetpackCommands(Provider):
@@ -52,12 +54,10 @@ class JetpackCommands(Provider):
         commands += [
             ("Pause / resume live refresh", app.action_toggle_pause, "stop applying changes (key p)"),
             ("Refresh now", app.action_force_refresh, "reload every pane (ctrl+r)"),
-            ("Save screenshot", app.action_screenshot, "SVG of the screen (f8)"),
+            ("Save screenshot", app.action_screenshot, f"SVG of the screen into {app.screenshot_dir} (f8)"),
             ("Help: keys of this pane", app.action_help, "(?)"),
         ]
-        active = dashboard.active_pane
-        for title, callback, help_text in getattr(active, "palette_commands", lambda: [])():
-            commands.append((title, callback, help_text))
+        commands += dashboard.active_pane.palette_commands()
         return commands
 
     async def discover(self) -> Hits:

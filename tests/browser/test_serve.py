@@ -112,11 +112,11 @@ async def _drive(chromium: str, profile: Path, url: str, title: str, failure_png
                 page = CDPPage(ws)
                 await page.open(url)
                 try:
-                    board = await page.wait_for_screen(lambda text: title[:18] in text and "Tasks · open" in text,
+                    board = await page.wait_for_screen(lambda text: title[:18] in text and "open · by priority" in text,
                                                        "the task board with a seeded task")
                     assert "1 Overview" in board and "6 Memory" in board
                     await page.press("3", "Digit3", 51)
-                    agents = await page.wait_for_screen(lambda text: "8 agents" in text and "Tasks · open" not in text,
+                    agents = await page.wait_for_screen(lambda text: "8 agents" in text and "open · by priority" not in text,
                                                         "the Agents pane after pressing 3")
                     assert "heartbeat" in agents
                 except AssertionError:

@@ -26,11 +26,11 @@ pytestmark = pytest.mark.timeout(240)
 #: Each view and text only that view shows (tabs name every pane on every picture).
 VIEWS = {
     "01-overview": "Needs attention",
-    "02-tasks": "Tasks · open · by priority",
+    "02-tasks": "open · by priority",
     "03-task-detail": "waits for task-00058 (in_progress)",
     "04-agents": "8 agents: 4 alive, 2 stale, 2 dead",
     "05-mail": "thread(s)",
-    "06-reservations": "conflict group(s)",
+    "06-reservations": "reservations in 2 conflict groups",
     "07-memory": "newest 16 of 16 memories",
     "08-memory-search": "result(s) for “database writes”",
     "09-help": "Keys (esc to close)",
@@ -98,7 +98,8 @@ def test_each_view_shows_what_it_is_named_for(runs):
         shown = svg_text((folder / f"{name}.svg").read_text(encoding="utf-8"))
         assert text in shown, f"{name}: {text!r} not on screen"
         # Every picture: the status line with the demo's figures at the frozen moment.
-        assert "local demo.db" in shown and "agents 4 alive 2 stale 2 dead" in shown, name
+        # (the SVG's text loses the spaces at style changes: the bold counts are looked for one by one)
+        assert all(part in shown for part in ("local demo.db", "agents 4 alive", "2 stale", "2 dead")), name
 
 
 def test_two_runs_write_byte_identical_svgs(runs):

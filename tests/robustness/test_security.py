@@ -30,7 +30,7 @@ SUB_INTERFACES = ("tasks", "agents", "leases", "messages", "reservations", "memo
 #: slip by: add a new *read* method here after checking it never writes.
 READ_METHODS = {
     "tasks": {"get", "find", "get_many", "list", "count", "counts_by_status", "children", "history", "blockers",
-              "completions_per_hour", "count_expired_claims"},
+              "completions_per_hour", "count_expired_claims", "dependents", "order_of"},
     "agents": {"get", "find", "get_many", "list", "liveness_counts", "liveness_rule", "orphaned_tasks"},
     "leases": {"get", "inspect", "list"},
     "messages": {"get", "list", "count", "receive", "deliveries", "thread", "threads", "thread_count",
@@ -174,6 +174,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("data/reservations.py", "list", '" AND ".join(clauses)'): "constant clauses, values as ? params",
     ("data/store.py", "migrate", "sql"): "statements of the constant migrations in schema.py",
     ("data/task_lifecycle.py", "_holder_update.write", "sets"): "literal SET fragments from start/renew/complete/fail",
+    ("data/task_reads.py", "order_of", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/task_reads.py", "order_of", "order"): "_order(): column from the constant SORTABLE dict, ASC/DESC constants",
     ("data/task_reads.py", "count", "where"): "_filters(): constant clauses, values as ? params",
     ("data/task_reads.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
     ("data/task_reads.py", "list", "where"): "_filters(): constant clauses, values as ? params",

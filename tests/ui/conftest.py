@@ -34,6 +34,12 @@ def fixture_path(tmp_path) -> str:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _user_data_in_tmp(tmp_path, monkeypatch):
+    """The dashboard remembers the theme in the user's data directory: a test's own."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
 @pytest.fixture
 def frozen_data_clock(monkeypatch):
     """Liveness and every DataLayer timestamp use the frozen clock too."""
@@ -72,6 +78,14 @@ async def wait_for(pilot, condition: Callable[[], bool], *, what: str = "conditi
         if condition():
             return
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def pane_data(seen: list, kind: type | None = None) -> list:
+    """The pane messages of every refresh run recorded by ``message_hook``."""
+    from jetpack_tui.ui.messages import RunDone
+
+    found = [data for m in seen if isinstance(m, RunDone) for _pane, data in m.result.data]
+    return found if kind is None else [m for m in found if isinstance(m, kind)]
 
 
 async def settled(pilot, app: JetpackApp) -> None:

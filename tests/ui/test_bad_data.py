@@ -34,7 +34,7 @@ def cell_text(table: TaskTable, task_id: str, column: str) -> str:
 
 async def test_bad_rows_are_flagged_and_literal(make_app, fixture_path, foreign_sql):
     app = make_app()
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(200, 36)) as pilot:  # wide: every column is shown
         await settled(pilot, app)
         write_bad_rows(foreign_sql, fixture_path)
         table = app.dashboard.query_one(TaskTable)

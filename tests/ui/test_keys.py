@@ -7,35 +7,41 @@ import pytest
 
 from jetpack_tui.config import Settings
 from jetpack_tui.ui.panes.tasks.table import TaskTable
-from jetpack_tui.ui.widgets.agent_picker import AgentPicker
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.agent_picker import AgentPicker
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
 
 from .conftest import settled, wait_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("frozen_data_clock")]
 
 
-async def test_q_quits(make_app):
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_q_and_ctrl_c_quit(make_app, key):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
-        await pilot.press("q")
+        await pilot.press(key)
         await wait_for(pilot, lambda: not app.is_running, what="exit")
     assert app.return_code == 0
 
 
-async def test_previous_quick_filter_and_escape_from_the_filter_box(make_app):
+async def test_previous_quick_filter_and_escape_clears_the_filters(make_app):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
         pane = app.dashboard.active_pane
-        await pilot.press("F")
+        await pilot.press("F", "F")  # open -> all -> completed
         await wait_for(pilot, lambda: pane.query_state.quick == "completed" and not app.refresher.busy,
                        what="completed view")
         assert list(pane.table.tasks) == ["T-009"]
-        await pilot.press("slash", "x")
-        await pilot.press("escape")
-        assert not pane.query_one("#tasks-filter").display and pane.table.has_focus
+        await pilot.press("slash", *"T-00", "enter")
+        await wait_for(pilot, lambda: pane.query_state.text == "T-00" and pane.table.has_focus, what="text filter")
+        await pilot.press("slash", "x", "escape")  # esc in the box: back to the table
+        assert pane.table.has_focus
+        await pilot.press("escape")  # esc on the table: every filter cleared
+        await wait_for(pilot, lambda: pane.query_state.quick == "open" and not pane.query_state.text
+                       and not app.refresher.busy and len(pane.table.tasks) == 8, what="default view")
+        assert pane.filter_box.value == ""
 
 
 async def test_dialogs_close_without_acting(make_app, open_dl):
@@ -44,13 +50,13 @@ async def test_dialogs_close_without_acting(make_app, open_dl):
         await settled(pilot, app)
         table = app.dashboard.query_one(TaskTable)
         table.select("T-003")
-        for keys in (("x", "n"), ("x", "escape"), ("X", "n")):
+        for keys in (("r", "n"), ("r", "escape"), ("X", "n")):
             await pilot.press(keys[0])
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
             await pilot.press(keys[1])
             await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="closed")
         table.select("T-001")
-        await pilot.press("c")
+        await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AgentPicker), what="picker")
         picker_table = app.screen.query_one("#picker-table")
         await pilot.press("j", "j", "k")

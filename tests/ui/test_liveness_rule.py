@@ -37,7 +37,7 @@ async def test_the_database_rule_and_stopped_agents(swarm):
         assert _liveness(table) == {"ada": "stale", "bob": "dead", "cyd": "dead", "dee": "stopped"}
         summary = str(pilot.app.dashboard.query_one("#agents-summary").render())
         assert "4 agents: 0 alive, 1 stale, 2 dead, 1 stopped" in summary
-        state = pilot.app.status_state()
+        state = pilot.app.dashboard.status_state()
         assert state.agents == {"alive": 0, "stale": 1, "dead": 2, "stopped": 1}
         assert "agents 0 alive 1 stale 2 dead 1 stopped" in render_status(state).plain
         await pilot.press("f", "f", "f", "f")  # all -> alive -> stale -> dead -> stopped

@@ -11,10 +11,10 @@ import pytest
 from jetpack_tui.data import ReadOnlyError
 from jetpack_tui.ui.actions import ActionConflicted, ActionSucceeded
 from jetpack_tui.ui.panes.tasks.table import TaskTable
-from jetpack_tui.ui.widgets.agent_picker import AgentPicker
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
-from jetpack_tui.ui.widgets.conflict import ConflictScreen
-from jetpack_tui.ui.widgets.help_screen import HelpScreen
+from jetpack_tui.ui.modals.agent_picker import AgentPicker
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.conflict import ConflictScreen
+from jetpack_tui.ui.modals.help_screen import HelpScreen
 
 from .conftest import settled, wait_for
 
@@ -32,12 +32,12 @@ def outcomes(seen, kind):
     return [m for m in seen if isinstance(m, kind)]
 
 
-async def test_claim_for_an_agent_via_the_picker(make_app, open_dl):
+async def test_assign_a_pending_task_via_the_picker(make_app, open_dl):
     seen: list = []
     app = make_app()
     async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
         table = await open_board(pilot, app, "T-001")
-        await pilot.press("c")
+        await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AgentPicker), what="picker")
         picker = app.screen
         assert [a.id for a, _ in picker.choices][0] == "agent-ada"  # alive and has "sql"
@@ -54,7 +54,7 @@ async def test_row_changed_while_the_picker_is_open_is_not_overwritten(make_app,
     app = make_app()
     async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
         await open_board(pilot, app, "T-001")
-        await pilot.press("c")
+        await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AgentPicker), what="picker")
         open_dl().tasks.set_priority("T-001", "low", by="someone-else")
         await pilot.press("enter")
@@ -63,7 +63,7 @@ async def test_row_changed_while_the_picker_is_open_is_not_overwritten(make_app,
         changed = {name: (before, after) for name, before, after in report.changes}
         assert changed["priority"] == ("critical", "low")
         assert changed["version"] == (1, 2)
-        assert outcomes(seen, ActionConflicted)[0].action == "claim"
+        assert outcomes(seen, ActionConflicted)[0].action == "assign"
         await pilot.press("escape")
         assert not isinstance(app.screen, ConflictScreen)
     task = open_dl().tasks.get("T-001")
@@ -74,13 +74,13 @@ async def test_release_asks_first_with_focus_on_no(make_app, open_dl):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         table = await open_board(pilot, app, "T-003")
-        await pilot.press("x")
+        await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
         assert app.screen.focused.id == "no"
         await pilot.press("enter")  # No
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="closed")
         assert open_dl().tasks.get("T-003").status == "claimed"
-        await pilot.press("x", "y")
+        await pilot.press("r", "y")
         await wait_for(pilot, lambda: table.tasks["T-003"].status == "pending", what="released")
     task = open_dl().tasks.get("T-003")
     assert task.claimed_by is None and task.last_actor == "tester" and task.last_action == "release"
@@ -91,7 +91,7 @@ async def test_release_conflict_from_another_process(make_app, fixture_path, ope
     app = make_app()
     async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
         await open_board(pilot, app, "T-003")
-        await pilot.press("x")
+        await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
         script = ("import sys; from jetpack_tui.data import create_local_data_layer as c\n"
                   "dl = c(sys.argv[1]); t = dl.tasks.get('T-003')\n"
@@ -106,7 +106,7 @@ async def test_release_conflict_from_another_process(make_app, fixture_path, ope
     assert task.claimed_by == "agent-ada" and task.status == "claimed"
 
 
-async def test_reassign_retry_cancel_and_priority(make_app, open_dl):
+async def test_assign_a_claimed_task_reassigns_it_retry_cancel_and_priority(make_app, open_dl):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         table = await open_board(pilot, app, "T-004")
@@ -117,7 +117,7 @@ async def test_reassign_retry_cancel_and_priority(make_app, open_dl):
         await pilot.press("enter")
         await wait_for(pilot, lambda: table.tasks["T-004"].claimed_by == "agent-ada", what="reassigned")
         table.select("T-007")
-        await pilot.press("R")
+        await pilot.press("t")
         await wait_for(pilot, lambda: table.tasks["T-007"].status == "pending", what="retried")
         table.select("T-003")
         await pilot.press("plus")
@@ -128,27 +128,32 @@ async def test_reassign_retry_cancel_and_priority(make_app, open_dl):
         await pilot.press("X")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm cancel")
         await pilot.press("y")
-        await wait_for(pilot, lambda: table.tasks["T-005"].status == "cancelled", what="cancelled")
+        await wait_for(pilot, lambda: "T-005" not in table.tasks, what="cancelled: no longer open")
     tasks = open_dl().tasks
     assert [e.action for e in tasks.history("T-003")][-2:] == ["set_priority", "set_priority"]
-    assert tasks.get("T-005").last_actor == "tester"
+    assert tasks.get("T-005").last_actor == "tester" and tasks.get("T-005").status == "cancelled"
 
 
-async def test_read_only_hides_and_refuses_actions(make_app, open_dl):
+async def test_read_only_disables_actions_and_their_keys_say_so(make_app, open_dl):
     app = make_app(read_only=True)
     async with app.run_test(size=(120, 36)) as pilot:
         await open_board(pilot, app, "T-003")
-        active = {b.binding.id for b in app.screen.active_bindings.values()}
-        assert "tasks.filter" in active
-        assert not active & {"tasks.claim", "tasks.reassign", "tasks.release", "tasks.retry", "tasks.cancel",
-                             "tasks.priority_up", "tasks.priority_down"}
-        for key in ("c", "a", "x", "R", "X", "plus"):
+        bindings = {b.binding.id: b for b in app.screen.active_bindings.values()}
+        assert bindings["pane.filter"].enabled
+        for binding_id in ("tasks.assign", "tasks.release", "tasks.retry", "tasks.cancel", "tasks.priority_up"):
+            assert not bindings[binding_id].enabled  # shown disabled, not hidden
+        for key, what in (("a", "Assign"), ("r", "Release"), ("t", "Retry"), ("X", "Cancel task"),
+                          ("plus", "Raise priority")):
+            before = len(app._notifications)
             await pilot.press(key)
-            await pilot.pause()
+            await wait_for(pilot, lambda: len(app._notifications) > before, what=f"a word for {key}")
+            note = list(app._notifications)[-1].message
+            assert what in note and "read-only" in note, note
             assert not isinstance(app.screen, (AgentPicker, ConfirmScreen))
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert not any(row[3].startswith("tasks.claim") for row in app.screen.rows())
+        rows = {row[3]: row for row in app.screen.rows()}
+        assert "read-only" in rows["tasks.release"][2]
         assert "[read-only]" in str(app.dashboard.query_one("#status-line").render())
         with pytest.raises(ReadOnlyError):
             app.dl.tasks.release("T-003", by="tester")

@@ -45,9 +45,8 @@ async def test_every_pane_stays_current_under_a_writing_process(tmp_path):
     failures: list[str] = []
 
     def record(message) -> None:
-        name = type(message).__name__
-        if name == "RefreshDone" and message.error:
-            failures.append(message.error)
+        if type(message).__name__ == "RunDone" and message.result.error:
+            failures.append(message.result.error)
 
     try:
         async with app.run_test(size=SIZE, message_hook=record) as pilot:

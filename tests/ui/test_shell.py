@@ -12,14 +12,14 @@ from textual.command import CommandPalette
 from textual.widgets import Footer
 
 from jetpack_tui.config import Settings
-from jetpack_tui.ui.messages import FeedPoke
+from jetpack_tui.ui.messages import Wake
 from jetpack_tui.ui.panes.registry import PANES
 from jetpack_tui.ui.panes.tasks.messages import TasksPage
 from jetpack_tui.ui.panes.tasks.table import TaskTable
-from jetpack_tui.ui.widgets.agent_picker import AgentPicker
-from jetpack_tui.ui.widgets.help_screen import HelpScreen
+from jetpack_tui.ui.modals.agent_picker import AgentPicker
+from jetpack_tui.ui.modals.help_screen import HelpScreen
 
-from .conftest import settled, wait_for
+from .conftest import pane_data, settled, wait_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("frozen_data_clock")]
 
@@ -48,20 +48,20 @@ async def test_number_keys_and_tab_switch_panes(make_app):
 
 
 async def test_help_lists_the_focused_panes_keys_as_remapped(make_app):
-    app = make_app(settings=Settings(operator="tester", keys={"tasks.claim": "C", "no.such.binding": "z"}))
+    app = make_app(settings=Settings(operator="tester", keys={"tasks.assign": "C", "no.such.binding": "z"}))
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
-        assert app.unknown_keys == ["no.such.binding"]
+        assert app.keymap_warnings == ["[keys] names unknown bindings: no.such.binding"]
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = {row[3]: row for row in app.screen.rows()}
-        assert rows["tasks.claim"][1] == "C" and rows["tasks.claim"][0] == "Tasks"
-        for binding_id in ("tasks.filter", "tasks.sort", "tasks.down", "app.pause", "app.quit", "app.refresh"):
+        assert rows["tasks.assign"][1] == "C" and rows["tasks.assign"][0] == "Tasks"
+        for binding_id in ("pane.filter", "tasks.sort", "table.down", "app.pause", "app.quit", "app.refresh"):
             assert binding_id in rows
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         app.dashboard.query_one(TaskTable).select("T-001")
-        await pilot.press("c")
+        await pilot.press("a")
         assert not isinstance(app.screen, AgentPicker)
         await pilot.press("C")
         await wait_for(pilot, lambda: isinstance(app.screen, AgentPicker), what="remapped claim")
@@ -108,7 +108,7 @@ async def test_pause_holds_changes_and_resume_applies_them(make_app, open_dl):
         await pilot.press("p")
         assert "PAUSED" in status_text(app)
         open_dl().tasks.set_priority("T-006", "critical", by="someone")
-        await wait_for(pilot, lambda: app.refresher._pending.feed is not None, what="change delivered")
+        await wait_for(pilot, lambda: app.refresher._pending.wake, what="woken")
         assert table.tasks["T-006"].priority == "low"
         await pilot.press("p")
         await wait_for(pilot, lambda: table.tasks["T-006"].priority == "critical", what="applied on resume")
@@ -119,7 +119,7 @@ async def test_poll_mode_sees_another_process(make_app, fixture_path):
     app = make_app(watch=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
-        assert app.source.kind == "poll"
+        assert app.refresher.kind == "poll"
         script = ("import sys; from jetpack_tui.data import create_local_data_layer as c\n"
                   "dl = c(sys.argv[1]); dl.tasks.create('From a subprocess', id='T-200'); dl.close()")
         subprocess.run([sys.executable, "-c", script, fixture_path], check=True, timeout=60)
@@ -132,9 +132,9 @@ async def test_force_refresh_and_screenshot(make_app, tmp_path):
     app = make_app()
     async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
         await settled(pilot, app)
-        pages = sum(isinstance(m, TasksPage) for m in seen)
+        pages = len(pane_data(seen, TasksPage))
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: sum(isinstance(m, TasksPage) for m in seen) > pages, what="reload")
+        await wait_for(pilot, lambda: len(pane_data(seen, TasksPage)) > pages, what="reload")
         await pilot.press("f8")
         await wait_for(pilot, lambda: list((tmp_path / "shots").glob("*.svg")), what="screenshot")
 
@@ -145,13 +145,13 @@ async def test_status_line_warns_when_sync_fails_and_keeps_the_data(make_app):
         await settled(pilot, app)
         table = app.dashboard.query_one(TaskTable)
         rows = table.row_count
-        assert "tasks 10" in status_text(app) and "agents 3 alive" in status_text(app)
+        assert "tasks 10:" in status_text(app) and "agents 3 alive" in status_text(app)
         threading.Thread(target=app.refresher.fail_threadsafe, args=("sync failed: connection refused",)).start()
         await wait_for(pilot, lambda: "STALE" in status_text(app), what="warning")
         assert "connection refused" in status_text(app)
         assert app.dashboard.query_one("#status-line").has_class("-warning")
         assert table.row_count == rows
-        threading.Thread(target=app.refresher.poke_threadsafe).start()
+        threading.Thread(target=app.refresher.recovered_threadsafe).start()
         await wait_for(pilot, lambda: "LIVE" in status_text(app), what="recovered")
 
 
@@ -163,7 +163,7 @@ async def test_a_broken_database_turns_the_status_line_into_a_warning(make_app, 
         foreign_sql([("ALTER TABLE tasks RENAME TO tasks_gone", ())], path=fixture_path)
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: "STALE" in status_text(app), what="warning")
-        assert "tasks" in status_text(app) and table.row_count == 9
+        assert "ready 3" in status_text(app) and table.row_count == 8
         foreign_sql([("ALTER TABLE tasks_gone RENAME TO tasks", ())], path=fixture_path)
         await wait_for(pilot, lambda: "LIVE" in status_text(app), what="recovered by itself")
 
@@ -204,16 +204,16 @@ async def test_turso_style_sync_reports_drive_the_refresh(open_dl, tmp_path):
     app = JetpackApp(layer, settings=Settings(operator="tester"), clock=frozen, screenshot_dir=tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
-        assert app.source.kind == "sync" and layer._subscribers
+        assert app.refresher.kind == "sync" and layer._subscribers
         table = app.dashboard.query_one(TaskTable)
         open_dl().tasks.create("Pulled by a sync", id="T-300")
         layer.report()
         await wait_for(pilot, lambda: "T-300" in table.tasks, what="refresh after sync")
         layer.report(error="primary unreachable: connection refused")
         await wait_for(pilot, lambda: "STALE" in status_text(app), what="sync warning")
-        assert "primary unreachable" in status_text(app) and "T-300" in table.tasks
+        assert "primary unreach" in status_text(app) and "T-300" in table.tasks
         layer.report()
-        await wait_for(pilot, lambda: "LIVE (sync)" in status_text(app), what="sync recovered")
+        await wait_for(pilot, lambda: "LIVE" in status_text(app), what="sync recovered")
     assert not layer._subscribers  # unsubscribed on exit
 
 
@@ -226,15 +226,15 @@ async def test_status_line_liveness_moves_with_time_alone(make_app):
     app = make_app(settings=Settings(operator="tester", stale_after=30, dead_after=120), clock=lambda: now[0])
     async with app.run_test(size=(160, 36)) as pilot:
         await settled(pilot, app)
-        await wait_for(pilot, lambda: app.heartbeats is not None, what="heartbeats")
-        beats = [b for b, _status in app.heartbeats if b is not None]
+        await wait_for(pilot, lambda: app.refresher.heartbeats is not None, what="heartbeats")
+        beats = [b for b, _status in app.refresher.heartbeats if b is not None]
         assert beats
         now[0] = max(beats) + 10_000  # far past dead_after for every agent
-        app._tick()
-        total = len(app.heartbeats)
-        assert f"agents 0 alive 0 stale {total} dead" in status_text(app)
+        app.dashboard._tick()
+        total = len(app.refresher.heartbeats)
+        assert f"agents 0 alive {total} dead" in status_text(app)
         now[0] = max(beats) + 1
-        app._tick()
+        app.dashboard._tick()
         assert "agents 0 alive" not in status_text(app)
 
 
@@ -243,14 +243,15 @@ async def test_ticks_during_shutdown_do_nothing(make_app):
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
         # What a tick landing mid-teardown sees: the panes already removed.
-        await app.dashboard.query_one("#panes").remove()
-        app._tick()
+        dashboard, refresher = app.dashboard, app.refresher
+        await dashboard.query_one("#panes").remove()
+        dashboard._tick()
         app.action_force_refresh()
-        app.post_message(FeedPoke())
+        refresher.post_message(Wake())
         await pilot.pause()
         await pilot.press("q")
     assert app.return_code == 0
-    app._tick()  # after exit: the screen stack is empty
+    dashboard._tick()  # after exit: the screen is gone
     app.action_toggle_pause()
 
 

@@ -1,9 +1,9 @@
-"""SVG snapshots of the task board and its dialogs at 120×36 on the fixture
-database, with the clock frozen (ages, leases and liveness render the same).
+"""SVG snapshots: every pane at 80x24 and 200x50 on the seeded swarm, the task
+board's states and the dialogs on the fixture database — all with the clock
+frozen, so ages, leases and liveness render the same on every run.
 
 Regenerate after a deliberate change with ``pytest tests/ui/test_snapshots.py
---snapshot-update`` and look at the SVGs.  Panes owned by other modules
-snapshot themselves in their own test files.
+--snapshot-update`` and look at the SVGs.
 """
 
 from __future__ import annotations
@@ -15,15 +15,19 @@ import pytest
 from jetpack_tui.config import Settings
 from jetpack_tui.data import create_local_data_layer
 from jetpack_tui.ui.app import JetpackApp
+from jetpack_tui.ui.modals.agent_picker import AgentPicker
+from jetpack_tui.ui.modals.agent_view import AgentScreen
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.conflict import ConflictScreen
+from jetpack_tui.ui.modals.help_screen import HelpScreen
 from jetpack_tui.ui.panes.tasks.table import TaskTable
-from jetpack_tui.ui.widgets.agent_picker import AgentPicker
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
-from jetpack_tui.ui.widgets.conflict import ConflictScreen
-from jetpack_tui.ui.widgets.help_screen import HelpScreen
 
 from .fixtures import build, frozen
+from .panes_fixtures import settle, swarm  # noqa: F401
 
 SIZE = (120, 36)
+PANE_SIZES = [(80, 24), (200, 50)]
+PANES = ["overview", "tasks", "agents", "mail", "reservations", "memory"]
 
 
 @pytest.fixture
@@ -78,10 +82,21 @@ def _selecting(task_id: str, *keys: str, screen: type | None = None, drawer: boo
     return run
 
 
-class TestTaskBoard:
-    def test_board(self, snap_app, snap_compare):
-        assert snap_compare(snap_app(), terminal_size=SIZE, run_before=_ready)
+class TestPanes:
+    @pytest.mark.parametrize("size", PANE_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    @pytest.mark.parametrize("pane", PANES)
+    def test_pane(self, swarm, snap_compare, pane, size):  # noqa: F811
+        async def ready(pilot):
+            await settle(pilot, pane)
+            if pane == "mail":
+                await pilot.press("j")  # the help thread, with the operator's own mail
+                await settle(pilot, pane)
+            await pilot.pause()
 
+        assert snap_compare(swarm.app(pane), terminal_size=size, run_before=ready)
+
+
+class TestTaskBoard:
     def test_blocked_task_detail(self, snap_app, snap_compare):
         assert snap_compare(snap_app(), terminal_size=SIZE, run_before=_selecting("T-008"))
 
@@ -91,6 +106,10 @@ class TestTaskBoard:
     def test_read_only(self, snap_app, snap_compare):
         assert snap_compare(snap_app(read_only=True), terminal_size=SIZE, run_before=_ready)
 
+    def test_marked_rows(self, snap_app, snap_compare):
+        assert snap_compare(snap_app(), terminal_size=SIZE,
+                            run_before=_selecting("T-003", "space", "space", drawer=False))
+
 
 class TestDialogs:
     def test_help(self, snap_app, snap_compare):
@@ -99,15 +118,19 @@ class TestDialogs:
 
     def test_agent_picker(self, snap_app, snap_compare):
         assert snap_compare(snap_app(), terminal_size=SIZE,
-                            run_before=_selecting("T-002", "c", screen=AgentPicker, drawer=False))
+                            run_before=_selecting("T-002", "a", screen=AgentPicker, drawer=False))
 
-    def test_release_confirmation(self, snap_app, snap_compare):
+    def test_release_of_marked_tasks(self, snap_app, snap_compare):
         assert snap_compare(snap_app(), terminal_size=SIZE,
-                            run_before=_selecting("T-003", "x", screen=ConfirmScreen, drawer=False))
+                            run_before=_selecting("T-003", "space", "space", "r", screen=ConfirmScreen, drawer=False))
+
+    def test_cancel_lists_the_dependents(self, snap_app, snap_compare):
+        assert snap_compare(snap_app(), terminal_size=SIZE,
+                            run_before=_selecting("T-001", "X", screen=ConfirmScreen, drawer=False))
 
     def test_conflict_report(self, snap_app, snap_compare):
         async def run(pilot) -> None:
-            await _selecting("T-003", "x", screen=ConfirmScreen, drawer=False)(pilot)
+            await _selecting("T-003", "r", screen=ConfirmScreen, drawer=False)(pilot)
             other = create_local_data_layer(os.path.join("fx", "jetpack.db"))
             try:
                 other.tasks.set_priority("T-003", "critical", by="someone-else")
@@ -118,3 +141,14 @@ class TestDialogs:
             await pilot.pause()
 
         assert snap_compare(snap_app(), terminal_size=SIZE, run_before=run)
+
+    def test_agent_view(self, swarm, snap_compare):  # noqa: F811
+        async def run(pilot) -> None:
+            await settle(pilot, "agents")
+            pilot.app.dashboard.active_pane.table.select("cyd")
+            await pilot.press("enter")
+            await _until(pilot, lambda: isinstance(pilot.app.screen, AgentScreen) and pilot.app.screen.result,
+                         "agent view")
+            await pilot.pause()
+
+        assert snap_compare(swarm.app("agents"), terminal_size=SIZE, run_before=run)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from jetpack_tui.config import Settings
-from jetpack_tui.ui.panes.memory import TaskContextScreen
+from jetpack_tui.ui.modals.task_context import TaskContextScreen
 from jetpack_tui.ui.panes.tasks.messages import TasksChanged, TasksPage
 from jetpack_tui.ui.panes.tasks.table import TaskTable
 
-from .conftest import settled, wait_for
+from .conftest import pane_data, settled, wait_for
 from .fixtures import OPEN_IDS
 
 pytestmark = pytest.mark.anyio
@@ -18,6 +18,10 @@ pytestmark = pytest.mark.anyio
 def board(app):
     pane = app.dashboard.query_one("#pane-tasks")
     return pane, pane.query_one(TaskTable)
+
+
+def header(pane) -> str:
+    return str(pane.query_one("#tasks-summary").render())
 
 
 def shown_ids(table):
@@ -31,32 +35,32 @@ async def test_first_paint_shows_open_tasks_by_priority(make_app):
         pane, table = board(app)
         assert set(shown_ids(table)) == set(OPEN_IDS)
         assert shown_ids(table)[:2] == ["T-001", "T-008"]  # critical first, then by age
-        header = str(pane.query_one("#tasks-header").render())
-        assert "rows 1–9 of 9" in header
+        assert "rows 1–8 of 8" in header(pane)
         assert table.has_focus
 
 
-async def test_quick_filters_completed_toggle_and_text_filter(make_app):
+async def test_quick_filters_and_text_filter(make_app):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
         pane, table = board(app)
-        expected = {"ready": {"T-001", "T-003", "T-005", "T-006"}, "blocked": {"T-002", "T-008"},
-                    "claimed": {"T-003", "T-004"}, "failed": {"T-007"}, "completed": {"T-009"}}
-        expected["ready"] = {"T-001", "T-005", "T-006"}
-        for name in ("ready", "blocked", "claimed", "failed", "completed"):
+        expected = {"ready": {"T-001", "T-005", "T-006"}, "blocked": {"T-002", "T-008"},
+                    "claimed": {"T-003", "T-004"}, "failed": {"T-007"}, "cancelled": {"T-010"},
+                    "completed": {"T-009"}, "all": set(OPEN_IDS) | {"T-009", "T-010"}}
+        for name in ("ready", "blocked", "claimed", "failed", "cancelled", "completed", "all"):
             await pilot.press("f")
             await wait_for(pilot, lambda: pane.query_state.quick == name and not app.refresher.busy
                            and set(shown_ids(table)) == expected[name], what=name)
-        await pilot.press("f")  # back to all (open)
-        await wait_for(pilot, lambda: set(shown_ids(table)) == set(OPEN_IDS), what="all")
-        await pilot.press("h")
-        await wait_for(pilot, lambda: "T-009" in shown_ids(table), what="completed shown")
+            assert f"of {len(expected[name])}" in header(pane)  # the total from the status counts
+        await pilot.press("f")  # back to open: neither completed nor cancelled
+        await wait_for(pilot, lambda: set(shown_ids(table)) == set(OPEN_IDS), what="open")
         await pilot.press("slash")
-        assert pane.query_one("#tasks-filter").has_focus
+        assert pane.filter_box.has_focus
         await pilot.press(*"pars", "enter")
         await wait_for(pilot, lambda: shown_ids(table) == ["T-004"], what="text filter")
-        assert table.has_focus and not pane.query_one("#tasks-filter").display
+        assert table.has_focus
+        await pilot.press("escape", "slash", *"@agent-cy", "enter")
+        await wait_for(pilot, lambda: shown_ids(table) == ["T-003"], what="@agent filter")
 
 
 async def test_sort_cycles_and_reverses(make_app):
@@ -94,16 +98,40 @@ async def test_paging_in_sql(make_app, open_dl):
     async with app.run_test(size=(120, 36)) as pilot:
         await settled(pilot, app)
         pane, table = board(app)
-        assert table.row_count == 10 and pane.total == 34
-        await pilot.press("G", "pagedown")  # at the last row: next SQL page
-        await wait_for(pilot, lambda: pane.query_state.offset == 10 and not app.refresher.busy, what="page 2")
-        assert "rows 11–20 of 34" in str(pane.query_one("#tasks-header").render())
+        assert table.row_count == 10 and pane.total == 33
+        for _ in range(9):
+            await pilot.press("j")
+        await pilot.press("pagedown")  # at the last row: next SQL page
+        await wait_for(pilot, lambda: pane.first_row == 10 and not app.refresher.busy, what="page 2")
+        assert "rows 11–20 of 33" in header(pane)
         assert table.cursor_row == 0
         await pilot.press("right_square_bracket", "right_square_bracket")
-        await wait_for(pilot, lambda: pane.query_state.offset == 30 and table.row_count == 4, what="last page")
+        await wait_for(pilot, lambda: pane.first_row == 30 and table.row_count == 3, what="last page")
         await pilot.press("pageup")  # at the first row: previous SQL page, cursor at its end
-        await wait_for(pilot, lambda: pane.query_state.offset == 20 and table.row_count == 10, what="back")
+        await wait_for(pilot, lambda: pane.first_row == 20 and table.row_count == 10, what="back")
         assert table.cursor_row == 9
+
+
+async def test_G_goes_to_the_real_end_of_the_board_and_g_to_its_start(make_app, open_dl):
+    writer = open_dl()
+    for i in range(25):
+        writer.tasks.create(f"bulk {i}", id=f"B-{i:03d}", priority="low")
+    last = [t.id for t in writer.tasks.list(exclude_status=("completed", "cancelled"), limit=None)][-1]
+    app = make_app(settings=Settings(operator="tester", page_size=10))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot, app)
+        pane, table = board(app)
+        await pilot.press("G")  # not the end of this 10-row page: the end of the 33 rows
+        await wait_for(pilot, lambda: pane.first_row == 23 and not app.refresher.busy, what="the last page")
+        assert table.selected_id == last and "rows 24–33 of 33" in header(pane)
+        await pilot.press("left_square_bracket")  # the page before, still counted from the end
+        await wait_for(pilot, lambda: pane.first_row == 13 and not app.refresher.busy, what="the page before")
+        assert table.cursor_row == 9 and "rows 14–23 of 33" in header(pane)
+        await pilot.press("ctrl+home")
+        await wait_for(pilot, lambda: pane.first_row == 0 and not app.refresher.busy, what="the start")
+        assert table.cursor_row == 0 and table.selected_id == "T-001"
+        await pilot.press("ctrl+end")
+        await wait_for(pilot, lambda: table.selected_id == last and not app.refresher.busy, what="the end again")
 
 
 async def test_other_process_changes_apply_by_id_and_keep_the_cursor(make_app, open_dl):
@@ -114,20 +142,22 @@ async def test_other_process_changes_apply_by_id_and_keep_the_cursor(make_app, o
         pane, table = board(app)
         await pilot.press("j", "j", "j")
         selected = table.selected_id
-        pages = sum(isinstance(m, TasksPage) for m in seen)
+        pages = len(pane_data(seen, TasksPage))
         writer = open_dl()
         writer.tasks.set_priority("T-006", "critical", by="someone")
         writer.tasks.create("Brand new", id="T-100", priority="high")
-        writer.tasks.cancel("T-005", by="someone")  # still open: cancelled is shown
+        writer.tasks.cancel("T-005", by="someone")  # cancelled: leaves the open view
         writer.tasks.retry("T-007", by="someone")
         await wait_for(pilot, lambda: "T-100" in table.tasks and table.tasks["T-006"].priority == "critical"
-                       and table.tasks["T-007"].status == "pending", what="live changes")
+                       and table.tasks["T-007"].status == "pending" and "T-005" not in table.tasks,
+                       what="live changes")
         assert table.selected_id == selected
-        assert sum(isinstance(m, TasksPage) for m in seen) == pages  # no page reload for a delta
-        deltas = [m for m in seen if isinstance(m, TasksChanged) and m.rows]
+        assert len(pane_data(seen, TasksPage)) == pages  # no page reload for a delta
+        deltas = [m for m in pane_data(seen, TasksChanged) if m.rows]
         assert set().union(*(m.rows for m in deltas)) <= {"T-006", "T-100", "T-005", "T-007"}
-        # Placed where the SQL would put them, without re-reading the page.
+        # Placed where the SQL puts them, without re-reading the page.
         assert shown_ids(table) == [t.id for t in writer.tasks.list(**pane.query_state.list_kwargs(200))]
+        assert "rows 1–8 of 8" in header(pane)  # counted in the same refresh as the rows
         await pilot.press("f")  # ready only
         await wait_for(pilot, lambda: pane.query_state.quick == "ready" and not app.refresher.busy, what="ready")
         writer.tasks.claim("agent-ada", "T-001")
@@ -190,7 +220,7 @@ async def test_overview_figures_open_the_board_filtered(make_app):
             assert app.dashboard.active_pane_id == "tasks"
             await wait_for(pilot, lambda: pane.query_state.quick == quick and not app.refresher.busy
                            and sorted(shown_ids(table)) == expected, what=f"{quick} rows")
-            assert quick in str(pane.query_one("#tasks-header").render())
+            assert quick in header(pane)
             assert table.has_focus
         # A text filter left on the board does not hide rows the figure counted.
         pane.apply_filter(text="parser")
@@ -209,8 +239,8 @@ async def test_apply_filter_refuses_what_it_does_not_know(make_app):
         assert not pane.apply_filter(order_by="colour")
         assert not pane.apply_filter(liveness="dead")
         assert pane.query_state == before
-        assert pane.apply_filter(quick="all", show_completed=True, order_by="id", descending=True)
-        assert pane.query_state.order_by == "id" and pane.query_state.descending and pane.query_state.show_completed
+        assert pane.apply_filter(quick="all", order_by="id", descending=True)
+        assert pane.query_state.order_by == "id" and pane.query_state.descending and pane.query_state.quick == "all"
 
 
 async def test_T_opens_the_selected_tasks_context(make_app):
@@ -221,7 +251,7 @@ async def test_T_opens_the_selected_tasks_context(make_app):
         table.select("T-002")
         await pilot.press("T")
         await wait_for(pilot, lambda: isinstance(app.screen, TaskContextScreen), what="context screen")
-        body = app.screen.query_one("#task-context")
+        body = app.screen.query_one(".view-body")
         await wait_for(pilot, lambda: "Write migrations" in str(body.render()), what="context loaded")
         assert app.screen.task_id == "T-002"
         assert "T-001" in str(body.render())  # its dependency

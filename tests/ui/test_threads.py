@@ -10,7 +10,7 @@ import pytest
 from textual.command import CommandPalette
 
 from jetpack_tui.ui.panes.tasks.table import TaskTable
-from jetpack_tui.ui.widgets.confirm import ConfirmScreen
+from jetpack_tui.ui.modals.confirm import ConfirmScreen
 
 from .conftest import settled, wait_for
 
@@ -32,14 +32,14 @@ async def test_no_database_call_on_the_ui_thread(make_app, open_dl):
         ui_thread = threading.current_thread().name
         await settled(pilot, app)
         table = app.dashboard.query_one(TaskTable)
-        await pilot.press("f", "F", "s", "S", "h", "slash", *"t-0", "enter")
+        await pilot.press("f", "F", "s", "S", "d", "d", "slash", *"t-0", "enter")
         await wait_for(pilot, lambda: not app.refresher.busy and app.dashboard.active_pane.query_state.text == "t-0",
                        what="filtered")
         open_dl().tasks.set_priority("T-006", "critical", by="someone")
         await wait_for(pilot, lambda: table.tasks.get("T-006") and table.tasks["T-006"].priority == "critical",
                        what="live change")
         table.select("T-003")
-        await pilot.press("x")
+        await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
         await pilot.press("y")
         await wait_for(pilot, lambda: table.tasks["T-003"].status == "pending", what="released")

@@ -2,17 +2,22 @@
 
 How data reaches a pane (one way in)::
 
-    feed source ─▶ Refresher (UI thread) ─▶ refresh worker (thread)
-                                              │ pane.fetch(dl, request)  ← reads the DB
-                                              ▼
-                          pane.post_message(<your PaneData subclass>)
-                                              │ (UI thread)
-                                              ▼
-                          on_<your_message>(): update widgets, keyed by id
+    wake-up source ─▶ Refresher (UI thread) ─▶ refresh worker (thread)
+                                                  │ dl.changes_since(cursor)
+                                                  │ pane.fetch(dl, request)  ← reads the DB
+                                                  ▼
+                              RunDone(result) back to the Refresher (UI thread)
+                                                  │ pane.apply(message), every pane in one go
+                                                  ▼
+                              on_<your_message>(): update widgets, keyed by id
 
-Writing a pane:
+Writing a pane: a pane of rows (a table with a drawer) subclasses
+:class:`~jetpack_tui.ui.panes.table_pane.TablePane`, which brings the
+header, the filter box, the views, marks, the drawer and write gating; a
+pane of its own shape (the Overview's figures, a graph) subclasses
+:class:`Pane` directly.  Either way:
 
-1. Subclass :class:`Pane`; set ``PANE_ID`` (``"agents"``), ``TITLE``,
+1. Subclass; set ``PANE_ID`` (``"agents"``), ``TITLE``,
    ``KEY`` (the number key that shows it) and ``TABLES`` (the change-feed
    tables it shows, e.g. ``frozenset({"agents"})``).  Register the class in
    :data:`jetpack_tui.ui.panes.registry.PANES`.
@@ -21,10 +26,11 @@ Writing a pane:
    gets it in ``request.view``; never read widget state from ``fetch``.
 3. ``fetch(dl, request)`` runs **in the worker thread**: call DataLayer
    methods only (no SQL, no widgets), keep reads small and paged, and
-   return the messages to post to this pane.  ``request.reload`` asks for
+   return the messages for this pane.  ``request.reload`` asks for
    everything; otherwise ``request.changes.ids(table)`` says which rows
    changed — re-read just those (``get_many``).  ``request.detail`` asks for
-   the selected row's detail.  Tag messages with ``request.generation``.
+   the selected row's detail.  ``request.summary`` holds the status counts
+   when this run read them.  Tag messages with ``request.generation``.
 4. Handle the messages (``on_…``) on the UI thread: drop those whose
    ``generation`` is not :attr:`generation` (the view changed since), then
    update only what changed (``update_cell``/``add_row``/``remove_row``
@@ -47,11 +53,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.containers import Vertical
-from textual.message import Message
 
 from jetpack_tui.data.changes import ChangeSet
 
+from ..messages import PaneData, Summary
+
 if TYPE_CHECKING:
+    from jetpack_tui.data.protocol import DataLayer
     from jetpack_tui.ui.app import JetpackApp
 
 
@@ -68,6 +76,8 @@ class FetchRequest:
     #: The operator is looking at this pane.
     active: bool = True
     page_size: int = 200
+    #: The status counts read in this run (``None``: not read this time).
+    summary: Summary | None = None
 
 
 class Pane(Vertical):
@@ -78,6 +88,8 @@ class Pane(Vertical):
     KEY: ClassVar[str] = ""
     TABLES: ClassVar[frozenset[str]] = frozenset()
     LIVE_WHEN_HIDDEN: ClassVar[bool] = False
+    #: Widget classes inside the pane whose bindings are active with the pane's (the keymap check).
+    PARTS: ClassVar[tuple[type, ...]] = ()
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("id", f"pane-{self.PANE_ID}")
@@ -99,9 +111,16 @@ class Pane(Vertical):
         """Does this change set touch what the pane shows?"""
         return changes.reload or bool(changes.tables & self.TABLES)
 
-    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[Message]:
+    def fetch(self, dl: "DataLayer", request: FetchRequest) -> Iterable[PaneData]:
         """Worker thread: read via ``dl`` and return messages for this pane."""
         return ()
+
+    def apply(self, message: PaneData) -> None:
+        """UI thread: hand ``message`` to its ``on_<message>`` handler (the
+        refresher applies a whole run at once, so nothing is queued)."""
+        handler = getattr(self, message.handler_name, None)
+        if handler is not None:
+            handler(message)
 
     def tick(self, now: float) -> None:
         """UI thread, every second while shown: re-render ages and countdowns."""
@@ -117,6 +136,10 @@ class Pane(Vertical):
     def focus_main(self) -> None:
         """Focus the pane's main widget when it is shown."""
         self.focus()
+
+    def palette_commands(self) -> list[tuple[str, Any, str]]:
+        """``(title, callback, help)`` the command palette offers while this pane is shown."""
+        return []
 
     def apply_filter(self, **filters: Any) -> bool:
         """Set the pane's view from keyword filters and reload (UI thread).
@@ -135,9 +158,9 @@ class Pane(Vertical):
     def jetpack(self) -> "JetpackApp":
         return self.app  # type: ignore[return-value]
 
-    def current(self, message: Any) -> bool:
+    def current(self, message: PaneData) -> bool:
         """True when ``message`` was fetched for the current view."""
-        return getattr(message, "generation", None) == self.generation
+        return message.generation == self.generation
 
     def view_changed(self) -> None:
         """The operator changed filters/sort/page: reload with the new view."""

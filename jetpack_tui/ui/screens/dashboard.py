@@ -1,20 +1,29 @@
-"""The main screen: status line, pane tabs, the panes, the footer.
+"""The main screen: status line, pane tabs, the panes, the footer — and the
+refresher that feeds them.
 
 Pane switching lives here (not on the App) so ``tab`` means "next pane" on
-the dashboard while modal screens keep Textual's focus-next ``tab``.
+the dashboard while modal screens keep Textual's focus-next ``tab``.  The
+screen ticks once a second: ages and countdowns move with time alone.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.events import Key
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Tab, Tabs
 
 from ..panes.base import Pane
 from ..panes.registry import PANES
-from ..widgets.status_line import StatusLine
+from ..refresh import Refresher
+from ..widgets.status_line import StatusLine, StatusState, liveness_counts
+
+if TYPE_CHECKING:
+    from ..app import JetpackApp
 
 
 def _pane_bindings() -> list[Binding]:
@@ -37,7 +46,12 @@ class DashboardScreen(Screen):
         ids = [p.PANE_ID for p in PANES]
         self.start_pane = start_pane if start_pane in ids else ids[0]
 
+    @property
+    def jetpack(self) -> "JetpackApp":
+        return self.app  # type: ignore[return-value]
+
     def compose(self) -> ComposeResult:
+        app = self.jetpack
         yield StatusLine(id="status-line")
         yield Tabs(*[Tab(f"{p.KEY} {p.TITLE}", id=f"tab-{p.PANE_ID}") for p in PANES],
                    active=f"tab-{self.start_pane}", id="pane-tabs")
@@ -46,13 +60,20 @@ class DashboardScreen(Screen):
                 yield pane_class()
         # The palette (ctrl+p, :) is listed by ``?``; its footer entry made busy panes overflow.
         yield Footer(show_command_palette=False)
+        yield Refresher(app.dl, clock=app.clock, panes=lambda: self.panes, active=lambda: self.active_pane_id,
+                        applied=self.update_status, page_size=app.settings.page_size,
+                        poll_interval=app.settings.poll_interval, watch=app.watch)
 
     def on_mount(self) -> None:
         self.query_one("#pane-tabs", Tabs).can_focus = False
         self.active_pane.focus_main()
-        start = getattr(self.app, "start_live", None)
-        if start is not None:
-            start()
+        self.set_interval(1.0, self._tick, name="tick")
+        self.refresher.start()
+        self.update_status()
+
+    @property
+    def refresher(self) -> Refresher:
+        return self.query_one(Refresher)
 
     @property
     def panes(self) -> list[Pane]:
@@ -74,6 +95,50 @@ class DashboardScreen(Screen):
         except NoMatches:
             return None
 
+    # -- time and the status line -------------------------------------------------
+    def _tick(self) -> None:
+        pane = self.live_pane()
+        if pane is None or not self.app.is_running:
+            return
+        self.refresher.tick()
+        pane.tick(self.jetpack.clock())
+        self.update_status()
+
+    def status_state(self) -> StatusState:
+        app, r = self.jetpack, self.refresher
+        now = app.clock()
+        problem = r.problem
+        good_at = problem[1] if problem else r.last_ok_at
+        return StatusState(
+            mode=app.dl.mode, location=app.dl.location or "?", read_only=app.read_only,
+            paused=r.paused, source=r.kind, loading=r.last_ok_at is None and problem is None,
+            since_change=None if r.last_change_at is None else now - r.last_change_at,
+            data_age=None if good_at is None else now - good_at,
+            error=problem[0] if problem else None, summary=r.summary,
+            agents=liveness_counts(r.heartbeats, now, app.settings.liveness))
+
+    def update_status(self) -> None:
+        try:
+            line = self.query_one("#status-line", StatusLine)
+            state = self.status_state()
+        except NoMatches:  # shutting down
+            return
+        line.show(state)
+
+    # -- read-only: the keys of operator actions say why nothing happens ---------------------
+    def on_key(self, event: Key) -> None:
+        """A key whose binding is disabled reaches the screen unhandled: when it
+        is an operator action of a read-only dashboard, say so."""
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or not self.jetpack.read_only:
+            return
+        name = active.binding.action.split("(")[0]
+        if name in getattr(active.node, "WRITE_ACTIONS", ()):
+            event.stop()
+            self.app.notify(f"{active.binding.description}: refused, the database is open read-only (--read-only)",
+                            severity="warning", markup=False)
+
+    # -- panes -------------------------------------------------------------------
     def action_show_pane(self, pane_id: str) -> None:
         switcher = self.query_one("#panes", ContentSwitcher)
         if switcher.current == f"pane-{pane_id}":

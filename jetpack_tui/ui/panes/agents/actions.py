@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jetpack_tui.data.protocol import DataLayer
+
 from .data import AgentRow
 
 
@@ -20,10 +22,10 @@ def _seen(seen: AgentRow) -> dict[str, Any]:
     return {"seen_version": seen.agent.version, "seen_heartbeat": beat}
 
 
-def release_all(dl: Any, operator: str, seen: AgentRow) -> Any:
+def release_all(dl: DataLayer, operator: str, seen: AgentRow) -> Any:
     """Everything the agent holds back to the pool (a ``ReleaseReport``)."""
     return dl.agents.release_all(seen.id, by=operator, **_seen(seen))
 
 
-def deregister(dl: Any, operator: str, seen: AgentRow) -> list[Any]:
+def deregister(dl: DataLayer, operator: str, seen: AgentRow) -> list[Any]:
     return dl.agents.deregister(seen.id, by=operator, **_seen(seen))

@@ -13,8 +13,8 @@ from rich.text import Text
 
 from ...safe_text import cell, clean, shorten
 from ...timefmt import span
-from ..kit.keyed_table import Col, KeyedTable, key_cell, nav_bindings
-from .data import AgentRow
+from ..kit.keyed_table import Col, KeyedTable, key_cell
+from .data import AgentRow, working_on
 
 FLAG = "⚑ "
 
@@ -22,7 +22,7 @@ FLAG = "⚑ "
 def _holding(items: tuple, label: Callable[[object], str]) -> Text:
     if not items:
         return Text("—", style="dim")
-    first = shorten(clean(label(items[0])), 24)
+    first = shorten(clean(label(items[0])), 60)
     more = f" +{len(items) - 1}" if len(items) > 1 else ""
     return Text(f"{len(items)} {first}{more}", no_wrap=True, overflow="ellipsis")
 
@@ -37,7 +37,7 @@ def render_row(row: AgentRow, now: float, style: Callable[[str], str]) -> tuple[
         Text(heartbeat, style=style(row.liveness)),
         cell(agent.status, limit=16),
         cell(agent.raw.get("skills") if "skills" in agent.raw else ", ".join(agent.skills), limit=40),
-        cell(agent.current_task or "", limit=30),
+        working_on(row),
         _holding(row.tasks, lambda t: t.id),
         _holding(row.reservations, lambda r: r.file_path or "?"),
         _holding(row.leases, lambda l: l.resource),
@@ -45,15 +45,14 @@ def render_row(row: AgentRow, now: float, style: Callable[[str], str]) -> tuple[
 
 
 class AgentTable(KeyedTable[AgentRow]):
-    BINDINGS = nav_bindings("agents")
     COLUMNS = (
-        Col("id", "agent", 16),
+        Col("id", "agent", auto=True),
         Col("liveness", "liveness", 8),
         Col("heartbeat", "heartbeat", 9),
-        Col("status", "status", 8),
-        Col("skills", "skills", 14),
-        Col("current", "current task", 12),
-        Col("tasks", "tasks held", 14),
-        Col("reservations", "reservations", 16),
-        Col("leases", "leases", 10),
+        Col("status", "status", 8, drop=4),
+        Col("skills", "skills", auto=True, cap=30, drop=5),
+        Col("current", "working on", auto=True, cap=40),
+        Col("tasks", "tasks held", auto=True, cap=40, drop=1),
+        Col("reservations", "reservations", 16, grow=True, drop=2),
+        Col("leases", "leases", auto=True, cap=40, drop=3),
     )

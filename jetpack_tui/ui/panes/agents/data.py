@@ -15,9 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.text import Text
+
 from jetpack_tui.data.models import LIVENESS_STATES, OWNED_STATUSES, Agent, Lease, Liveness, Task
+from jetpack_tui.data.protocol import DataLayer
 
 from ...messages import PaneData
+from ...safe_text import cell
 from ..base import FetchRequest
 
 #: Most rows of each kind of holding read per refresh.
@@ -40,6 +44,10 @@ class Holdings:
     reservations: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     leases: dict[str, tuple[Lease, ...]] = field(default_factory=dict)
     truncated: bool = False
+
+    def holders(self) -> dict[str, str]:
+        """Task id -> the agent that holds it now."""
+        return {task.id: owner for owner, tasks in self.tasks.items() for task in tasks}
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ def _group(items: list[Any], key: str) -> dict[str, tuple[Any, ...]]:
     return {owner: tuple(values) for owner, values in grouped.items()}
 
 
-def read_holdings(dl: Any) -> Holdings:
+def read_holdings(dl: DataLayer) -> Holdings:
     tasks = dl.tasks.list(status=list(OWNED_STATUSES), order_by="claimed_by", limit=HOLD_LIMIT)
     reservations = dl.reservations.list(limit=HOLD_LIMIT)
     leases = dl.leases.list()
@@ -93,7 +101,7 @@ def read_holdings(dl: Any) -> Holdings:
                     leases=_group(leases, "agent_id"), truncated=truncated)
 
 
-def fetch_agents(dl: Any, request: FetchRequest) -> list[AgentsLoaded]:
+def fetch_agents(dl: DataLayer, request: FetchRequest) -> list[AgentsLoaded]:
     changes = request.changes
     gen = request.generation
     if request.reload:
@@ -115,13 +123,35 @@ def make_row(agent: Agent, holdings: Holdings, thresholds: Liveness, now: float)
                     leases=holdings.leases.get(agent.id, ()))
 
 
+def working_on(row: AgentRow) -> Text:
+    """What the agent works on *now*: the task it reported, if it still holds
+    it, else what it holds.  A task it reported but another agent holds now
+    (it died, the task was reassigned) is never shown as its current task."""
+    held = {t.id for t in row.tasks}
+    current = row.agent.current_task
+    if current and current in held:
+        return cell(current, limit=40)
+    if row.tasks:
+        return cell(row.tasks[0].id, limit=40)
+    return Text("—", style="dim")
+
+
+def reported_note(row: AgentRow, holders: dict[str, str]) -> str | None:
+    """Why the reported current task is not shown as current (for the drawer)."""
+    current = row.agent.current_task
+    if not current or current in {t.id for t in row.tasks}:
+        return None
+    holder = holders.get(current)
+    now = f"held by {holder} now" if holder else "not held by it any more"
+    return f"last reported working on {current}, {now}"
+
+
 def matches(row: AgentRow, view: AgentsView) -> bool:
     if view.liveness != "all" and row.liveness != view.liveness:
         return False
-    needle = view.text.strip().lower()
+    needle = view.text.strip().lower().lstrip("@")
     if not needle:
         return True
     agent = row.agent
-    haystack = [agent.id, agent.name or "", agent.status, agent.current_task or "", *agent.skills,
-                *(t.id for t in row.tasks)]
+    haystack = [agent.id, agent.name or "", agent.status, *agent.skills, *(t.id for t in row.tasks)]
     return any(needle in h.lower() for h in haystack)

@@ -6,14 +6,14 @@ from rich.text import Text
 
 from ...safe_text import block, clean, shorten
 from ...timefmt import ago, left
-from .data import AgentRow
+from .data import AgentRow, working_on
 
 
 def _heading(out: Text, title: str) -> None:
     out.append(f"\n{title}\n", style="bold underline")
 
 
-def render_agent(row: AgentRow, now: float) -> Text:
+def render_agent(row: AgentRow, now: float, note: str | None = None) -> Text:
     agent = row.agent
     out = Text()
     out.append(shorten(clean(agent.id), 120) + "\n", style="bold")
@@ -22,13 +22,15 @@ def render_agent(row: AgentRow, now: float) -> Text:
     heartbeat = "never" if row.age is None else f"{ago(agent.last_heartbeat, now)} ago"
     fields = (("liveness", row.liveness), ("heartbeat", heartbeat), ("name", agent.name or "—"),
               ("status", agent.status), ("skills", agent.raw.get("skills") or ", ".join(agent.skills) or "—"),
-              ("current task", agent.current_task or "—"), ("session", agent.session_id or "—"),
+              ("working on", working_on(row).plain), ("session", agent.session_id or "—"),
               ("registered", f"{ago(agent.registered_at, now)} ago" if agent.registered_at else "—"),
               ("version", agent.version))
     for name, value in fields:
         out.append(f"{name:>13}: ", style="bold")
         out.append_text(block(value, limit=4096))
         out.append("\n")
+    if note:
+        out.append(f"{'':>13}  {clean(note)}\n", style="italic")
     _heading(out, f"Tasks held ({len(row.tasks)})")
     for task in row.tasks:
         out.append(f"{clean(task.id)} [{clean(task.status)}] v{task.version} lease "

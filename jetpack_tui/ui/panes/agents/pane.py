@@ -1,9 +1,12 @@
-"""Agents pane: liveness, skills, current task, heartbeat age coloured by
-liveness, and what each agent holds (tasks, reservations, leases).
+"""Agents pane: liveness, skills, what each agent works on now, heartbeat age
+coloured by liveness, and what each agent holds (tasks, reservations, leases).
 
-Actions (hidden and refused read-only): release everything a dead agent
-holds, deregister an agent (both confirmed, both refused when the agent
-heartbeated or re-registered since the operator saw it), message it.
+A :class:`~..table_pane.TablePane`: ``/`` searches ids, skills and held
+tasks, ``f`` cycles all / alive / stale / dead, ``enter`` opens the agent
+(its tasks, leases, reservations and mail).  Actions (disabled and refused
+read-only): release everything a dead agent holds (``r``), deregister
+(``D``), both confirmed and refused when the agent heartbeated or
+re-registered since the operator saw it; write to it (``m``).
 """
 
 from __future__ import annotations
@@ -13,39 +16,41 @@ from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Static
+from textual.widgets import DataTable
 
+from jetpack_tui.data.protocol import DataLayer
+
+from ...modals.agent_view import AgentScreen
+from ...modals.compose import ComposeScreen, deliver
+from ...modals.confirm import ConfirmScreen
 from ...safe_text import clean
 from ...timefmt import span
-from ...widgets.confirm import ConfirmScreen
 from ...widgets.detail_drawer import DetailDrawer
-from ..base import FetchRequest, Pane
-from ..kit.actions import refuse_read_only, run_write
-from ..kit.compose import ComposeScreen, deliver
-from ..kit.jump import PendingJump
+from ..base import FetchRequest
 from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
+from ..table_pane import TablePane
 from . import actions
 from .columns import AgentTable, render_row
-from .data import LIVENESS_FILTERS, AgentRow, AgentsLoaded, AgentsView, Holdings, fetch_agents, make_row, matches
+from .data import (LIVENESS_FILTERS, AgentRow, AgentsLoaded, AgentsView, Holdings, fetch_agents, make_row, matches,
+                   reported_note)
 from .detail import render_agent
 
-WRITE_ACTIONS = {"release_all", "deregister", "message"}
 
-
-class AgentsPane(Pane):
+class AgentsPane(TablePane):
     PANE_ID = "agents"
     TITLE = "Agents"
     KEY = "3"
     TABLES = frozenset({"agents", "tasks", "file_reservations", "leases"})
+    TABLE = AgentTable
+    PARTS = (AgentTable, DetailDrawer)
+    WRITE_ACTIONS = frozenset({"release", "deregister", "message"})
+    QUICK_FILTERS = LIVENESS_FILTERS
+    FILTER_HINT = "/ id, skill, task"
 
     BINDINGS = [
-        Binding("f", "cycle_liveness", "Liveness filter", id="agents.filter_liveness"),
-        Binding("slash", "focus_search", "Search", id="agents.search"),
-        Binding("R", "release_all", "Release all (dead)", id="agents.release_all"),
+        Binding("r", "release", "Release all", id="agents.release"),
         Binding("D", "deregister", "Deregister", id="agents.deregister"),
         Binding("m", "message", "Message", id="agents.message"),
     ]
@@ -55,23 +60,15 @@ class AgentsPane(Pane):
         self.view = AgentsView()
         self.agents: dict[str, Any] = {}
         self.holdings = Holdings()
-        self.jump = PendingJump()
-        self.now = 0.0
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="pane-header"):
-            yield Static(Text("Agents", style="bold"), classes="pane-title")
-            yield Static(Text(""), id="agents-summary", classes="pane-summary")
-            yield Input(placeholder="/ filter: id, skill, task", id="agents-search", classes="pane-search", compact=True)
-        with Vertical(classes="pane-body -stacked"):
-            yield AgentTable(lambda row, now: render_row(row, now, Palette(self.app)), id="agents-table")
-            yield DetailDrawer(id="agents-drawer", classes="pane-drawer")
+    def make_table(self) -> AgentTable:
+        return AgentTable(lambda row, now: render_row(row, now, Palette(self.app)), id="agents-table")
 
     # -- contract --------------------------------------------------------------
     def view_state(self) -> AgentsView:
         return replace(self.view, selected=self.table.selected_id)
 
-    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[AgentsLoaded]:
+    def fetch(self, dl: DataLayer, request: FetchRequest) -> Iterable[AgentsLoaded]:
         return fetch_agents(dl, request)
 
     @while_running
@@ -79,31 +76,22 @@ class AgentsPane(Pane):
         self.now = now
         self._show(now)
 
-    def selected_key(self) -> str | None:
-        return self.table.selected_id
+    def quick(self) -> str:
+        return self.view.liveness
 
-    def jump_to(self, key: str) -> bool:
-        """Select agent ``key`` (the palette), clearing filters that hide it;
-        when the rows have not arrived yet, select it once they do."""
-        if self.table.select(key):
-            return True
-        if self.view.liveness != "all" or self.view.text:
-            self.apply_filter()
-        if not self.table.select(key):
-            self.jump.want(key)
-        return True
+    def filter_changed(self, text: str | None = None, quick: str | None = None) -> None:
+        if text is not None:
+            self.view = replace(self.view, text=text.strip())
+        if quick is not None:
+            self.view = replace(self.view, liveness=quick if quick in LIVENESS_FILTERS else "all")
+        self._show(self.now)
 
     def apply_filter(self, **filters: Any) -> bool:
         """``liveness="dead"`` (the Overview's jump), ``text=...``."""
         liveness = filters.get("liveness", "all")
-        self.view = replace(self.view, liveness=liveness if liveness in LIVENESS_FILTERS else "all",
-                            text=str(filters.get("text", "")))
-        self.query_one("#agents-search", Input).value = self.view.text
-        self._show(self.now)
+        self.filter_box.value = str(filters.get("text", ""))
+        self.filter_changed(text=self.filter_box.value, quick=liveness)
         return True
-
-    def focus_main(self) -> None:
-        self.table.focus()
 
     @property
     def table(self) -> AgentTable:
@@ -112,7 +100,6 @@ class AgentsPane(Pane):
     # -- data in -----------------------------------------------------------------
     @while_running
     def on_agents_loaded(self, message: AgentsLoaded) -> None:
-        message.stop()
         if not self.current(message):
             return
         if message.agents is not None:
@@ -124,9 +111,7 @@ class AgentsPane(Pane):
             self.holdings = message.holdings
         self.now = self.jetpack.clock()
         self._show(self.now)
-        missing = self.jump.settle(self.table.select)
-        if missing is not None:
-            self.app.notify(f"agents: no agent {clean(missing)}", severity="warning", markup=False)
+        self.settle_jump("agent")
         self.mark_loaded()
 
     def rows(self, now: float) -> list[AgentRow]:
@@ -145,54 +130,38 @@ class AgentsPane(Pane):
                            f"{', matching ' + repr(clean(self.view.text)) if self.view.text else ''})")
         if self.holdings.truncated:
             summary.append(" · holdings truncated", style="bold")
-        self.query_one("#agents-summary", Static).update(summary)
+        self.set_summary(summary)
         self._show_detail()
 
     def _show_detail(self) -> None:
         row = self.table.selected
-        drawer = self.query_one(DetailDrawer)
         if row is None:
-            drawer.show(Text("No agent selected.", style="italic"))
+            self.drawer.show(Text("No agent selected.", style="italic"))
         else:
-            drawer.show(render_agent(row, self.now), keep_scroll=True)
+            note = reported_note(row, self.holdings.holders())
+            self.drawer.show(render_agent(row, self.now, note), keep_scroll=True)
 
-    def on_data_table_row_highlighted(self, event: AgentTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()
 
-    # -- filters -----------------------------------------------------------------
-    def action_cycle_liveness(self) -> None:
-        index = LIVENESS_FILTERS.index(self.view.liveness)
-        self.view = replace(self.view, liveness=LIVENESS_FILTERS[(index + 1) % len(LIVENESS_FILTERS)])
-        self._show(self.now)
-
-    def action_focus_search(self) -> None:
-        self.query_one("#agents-search", Input).focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.view = replace(self.view, text=event.value)
-        self._show(self.now)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.table.focus()
+    def open_row(self) -> None:
+        """``enter``: the agent in full — tasks, leases, reservations and its mail."""
+        row = self.table.selected
+        if row is not None:
+            self.app.push_screen(AgentScreen(row.id))
 
     # -- actions -----------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and self.jetpack.read_only:
-            return False
-        return True
-
     def _selected_row(self, what: str) -> AgentRow | None:
-        if refuse_read_only(self.app, what):
+        if self.jetpack.actions.refuse_read_only(what):
             return None
         row = self.table.selected
         if row is None:
             self.app.notify(f"{what}: select an agent first", severity="warning")
         return row
 
-    def action_release_all(self) -> None:
+    def action_release(self) -> None:
+        """``r``: everything a dead agent holds back to the pool."""
         row = self._selected_row("release all")
         if row is None:
             return
@@ -211,7 +180,8 @@ class AgentsPane(Pane):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                run_write(self, "release all", row.id, row.agent, lambda: actions.release_all(dl, operator, row))
+                self.jetpack.actions.write("release all", row.agent, lambda: actions.release_all(dl, operator, row),
+                                           target=row.id)
 
         self.app.push_screen(ConfirmScreen(f"Release everything {clean(row.id)} holds?", body,
                                            yes="Release", danger=True), confirmed)
@@ -227,7 +197,8 @@ class AgentsPane(Pane):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                run_write(self, "deregister", row.id, row.agent, lambda: actions.deregister(dl, operator, row))
+                self.jetpack.actions.write("deregister", row.agent, lambda: actions.deregister(dl, operator, row),
+                                           target=row.id)
 
         self.app.push_screen(ConfirmScreen(f"Deregister {clean(row.id)}?", body, yes="Deregister", danger=True),
                              confirmed)
@@ -240,6 +211,6 @@ class AgentsPane(Pane):
 
         def send(draft: Any) -> None:
             if draft is not None:
-                run_write(self, "send", draft.to, None, lambda: deliver(dl, operator, draft))
+                self.jetpack.actions.write("send", None, lambda: deliver(dl, operator, draft), target=draft.to)
 
         self.app.push_screen(ComposeScreen(f"Message {clean(row.id)}", to=row.id, agents=self.agents), send)

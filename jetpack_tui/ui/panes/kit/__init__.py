@@ -1,3 +1,2 @@
-"""Parts shared by the Overview, Agents, Mail, Reservations and Memory panes:
-a table keyed by entity id, operator actions in worker threads, the compose
-dialog, theme-coloured styles and small filter helpers."""
+"""Parts the panes share: the keyed table and its column layout, the filter
+syntax, pending jumps, theme-coloured cell styles, the shutdown guard."""

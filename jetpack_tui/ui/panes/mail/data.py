@@ -14,6 +14,8 @@ from typing import Any
 
 from jetpack_tui.data.errors import JetpackError
 
+from jetpack_tui.data.protocol import DataLayer
+
 from ...messages import PaneData
 from ..base import FetchRequest
 
@@ -21,23 +23,32 @@ from ..base import FetchRequest
 THREAD_LIMIT = 300
 
 
+#: Quick filters (``f``): every thread, those awaiting an ack, those the operator is in.
+QUICK_FILTERS = ("all", "awaiting ack", "mine")
+
+
 @dataclass(frozen=True)
 class MailView:
     agent: str = ""
     type: str = ""
-    pending_only: bool = False
+    quick: str = "all"
     #: The open thread (the thread table's selection).
     thread: str | None = None
+    #: Whose inbox the summary counts (the app's operator).
+    operator: str = ""
 
 
 class ThreadsLoaded(PaneData):
+    """A page of threads; ``inbox`` is the operator's own (unread, to ack)."""
+
     def __init__(self, generation: int, threads: list[Any], total: int, unread: int, unacked: int,
-                 error: str | None = None) -> None:
+                 inbox: tuple[int, int] = (0, 0), error: str | None = None) -> None:
         super().__init__(generation)
         self.threads = threads
         self.total = total
         self.unread = unread
         self.unacked = unacked
+        self.inbox = inbox
         self.error = error
 
 
@@ -54,11 +65,11 @@ class ThreadLoaded(PaneData):
 
 
 def _filters(view: MailView) -> dict[str, Any]:
-    return {"agent": view.agent.strip() or None, "type": view.type.strip() or None,
-            "awaiting_ack": view.pending_only}
+    agent = view.operator if view.quick == "mine" else view.agent.strip()
+    return {"agent": agent or None, "type": view.type.strip() or None, "awaiting_ack": view.quick == "awaiting ack"}
 
 
-def fetch_mail(dl: Any, request: FetchRequest) -> list[PaneData]:
+def fetch_mail(dl: DataLayer, request: FetchRequest) -> list[PaneData]:
     view: MailView = request.view
     gen = request.generation
     out: list[PaneData] = []
@@ -67,7 +78,9 @@ def fetch_mail(dl: Any, request: FetchRequest) -> list[PaneData]:
         try:
             threads = dl.messages.threads(limit=request.page_size, **_filters(view))
             total = dl.messages.thread_count(**_filters(view))
-            out.append(ThreadsLoaded(gen, threads, total, dl.messages.unread_count(), dl.messages.unacked_count()))
+            inbox = (dl.messages.unread_count(view.operator), dl.messages.unacked_count(view.operator))
+            out.append(ThreadsLoaded(gen, threads, total, dl.messages.unread_count(), dl.messages.unacked_count(),
+                                     inbox))
         except JetpackError as error:  # e.g. a type filter the DataLayer refuses
             out.append(ThreadsLoaded(gen, [], 0, 0, 0, error=str(error)))
     if view.thread and (changed or request.detail):

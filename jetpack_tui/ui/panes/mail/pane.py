@@ -1,11 +1,16 @@
 """Mail pane: threads by newest activity (participants, count, unread,
-awaiting ack) beside the open thread (messages in order, payloads as
-pretty JSON, long ones folded, broken ones raw and flagged); filters by
-agent and type, and "only threads awaiting an ack" (``u``).
+awaiting ack) above the open thread (messages in order, payloads as pretty
+JSON, long ones folded, broken ones raw and flagged).
 
-Actions (hidden and refused read-only): reply in the thread (``r``), write
-to an agent (``c``), broadcast (``b``) — all through the compose dialog —
-and acknowledge the highlighted message as the operator (``A``).
+A :class:`~..table_pane.TablePane` whose lower part is the open thread:
+``/`` filters by ``@agent`` and message type (``task.*`` for a family),
+``f`` cycles all / awaiting ack / mine (threads the operator is in),
+``enter`` goes into the thread.  The summary shows the operator's own inbox.
+
+Actions (disabled and refused read-only): write in the thread (``m``, a
+reply to the right person), a new message (``n``), broadcast (``b``), and
+acknowledge (``A``) — only a message's recipients can ack it, so on others'
+mail ``A`` says so instead of doing nothing.
 """
 
 from __future__ import annotations
@@ -15,39 +20,39 @@ from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, ListView, Static
+from textual.containers import Vertical
+from textual.widgets import DataTable, ListView
 
+from jetpack_tui.data.protocol import DataLayer
+
+from ...modals.compose import BROADCAST, ComposeScreen, deliver
 from ...safe_text import clean, shorten
-from ..base import FetchRequest, Pane
-from ..kit.actions import refuse_read_only, run_write
-from ..kit.compose import BROADCAST, ComposeScreen, deliver
-from ..kit.jump import PendingJump
+from ..base import FetchRequest
+from ..kit.filters import split_agent
 from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
-from .data import MailView, ThreadLoaded, ThreadsLoaded, fetch_mail, reply_target
+from ..table_pane import TablePane
+from .data import QUICK_FILTERS, MailView, ThreadLoaded, ThreadsLoaded, fetch_mail, reply_target
 from .thread_view import ThreadView
 from .threads import ThreadTable, render_thread
 
-WRITE_ACTIONS = {"reply", "compose", "broadcast", "ack"}
 
-
-class MailPane(Pane):
+class MailPane(TablePane):
     PANE_ID = "mail"
     TITLE = "Mail"
     KEY = "4"
     TABLES = frozenset({"messages"})
+    TABLE = ThreadTable
+    PARTS = (ThreadTable, ThreadView, ListView)
+    WRITE_ACTIONS = frozenset({"message", "compose", "broadcast", "ack"})
+    QUICK_FILTERS = QUICK_FILTERS
+    FILTER_HINT = "/ @agent, type (task.*)"
 
     BINDINGS = [
-        Binding("a", "focus_filter('agent')", "Agent filter", id="mail.filter_agent"),
-        Binding("t", "focus_filter('type')", "Type filter", show=False, id="mail.filter_type"),
-        Binding("u", "toggle_pending", "Awaiting ack", id="mail.pending_only"),
-        Binding("enter", "open_thread", "Read thread", show=False, id="mail.open"),
         Binding("z", "fold", "Fold/unfold", show=False, id="mail.fold"),
-        Binding("r", "reply", "Reply", id="mail.reply"),
-        Binding("c", "compose", "Write", id="mail.compose"),
+        Binding("m", "message", "Reply", id="mail.reply"),
+        Binding("n", "compose", "New message", show=False, id="mail.compose"),
         Binding("b", "broadcast", "Broadcast", show=False, id="mail.broadcast"),
         Binding("A", "ack", "Ack", id="mail.ack"),
     ]
@@ -56,27 +61,18 @@ class MailPane(Pane):
         super().__init__(**kwargs)
         self.view = MailView()
         self.threads: list[Any] = []
-        self.jump = PendingJump()
-        self.now = 0.0
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="pane-header"):
-            yield Static(Text("Mail", style="bold"), classes="pane-title")
-            yield Static(Text(""), id="mail-summary", classes="pane-summary")
-        with Horizontal(classes="pane-filters"):
-            yield Label("agent")
-            yield Input(placeholder="agent id", id="mail-agent", compact=True)
-            yield Label("type")
-            yield Input(placeholder="t type, or family.*", id="mail-type", compact=True)
-        with Vertical(classes="pane-body -stacked"):
-            yield ThreadTable(lambda thread, now: render_thread(thread, now, Palette(self.app)), id="mail-threads")
-            yield ThreadView(Palette(self.app), id="mail-thread", classes="pane-drawer")
+    def make_table(self) -> ThreadTable:
+        return ThreadTable(lambda thread, now: render_thread(thread, now, Palette(self.app)), id="mail-threads")
+
+    def make_drawer(self) -> Vertical:
+        return ThreadView(Palette(self.app), id="mail-thread", classes="pane-drawer")
 
     # -- contract --------------------------------------------------------------
     def view_state(self) -> MailView:
-        return replace(self.view, thread=self.table.selected_id)
+        return replace(self.view, thread=self.table.selected_id, operator=self.jetpack.operator)
 
-    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[Any]:
+    def fetch(self, dl: DataLayer, request: FetchRequest) -> Iterable[Any]:
         return fetch_mail(dl, request)
 
     @while_running
@@ -85,30 +81,26 @@ class MailPane(Pane):
         self.table.retick(now)
         self.thread_view.retick(now)
 
-    def selected_key(self) -> str | None:
-        return self.table.selected_id
+    def quick(self) -> str:
+        return self.view.quick
 
-    def jump_to(self, key: str) -> bool:
-        """Open thread ``key`` (the palette), clearing filters that hide it;
-        when the threads have not arrived yet, open it once they do."""
-        if self.table.select(key):
-            return True
-        self.jump.want(key)
-        if self.view != MailView(thread=self.view.thread):
-            self.apply_filter()
-        return True
+    def filter_changed(self, text: str | None = None, quick: str | None = None) -> None:
+        view = self.view
+        if text is not None:
+            kind, agent = split_agent(text)
+            view = replace(view, agent=agent, type=kind)
+        if quick is not None:
+            view = replace(view, quick=quick if quick in QUICK_FILTERS else "all")
+        if view != self.view:
+            self.view = view
+            self.view_changed()
 
     def apply_filter(self, **filters: Any) -> bool:
         """``pending=True`` (the Overview's jump), ``agent=``, ``type=``."""
-        self.view = MailView(agent=str(filters.get("agent", "")), type=str(filters.get("type", "")),
-                             pending_only=bool(filters.get("pending", False)))
-        self.query_one("#mail-agent", Input).value = self.view.agent
-        self.query_one("#mail-type", Input).value = self.view.type
-        self.view_changed()
+        agent = str(filters.get("agent", ""))
+        self.filter_box.value = " ".join(p for p in (f"@{agent}" if agent else "", str(filters.get("type", ""))) if p)
+        self.filter_changed(text=self.filter_box.value, quick="awaiting ack" if filters.get("pending") else "all")
         return True
-
-    def focus_main(self) -> None:
-        self.table.focus()
 
     @property
     def table(self) -> ThreadTable:
@@ -121,43 +113,42 @@ class MailPane(Pane):
     # -- data in -----------------------------------------------------------------
     @while_running
     def on_threads_loaded(self, message: ThreadsLoaded) -> None:
-        message.stop()
         if not self.current(message):
             return
         self.now = self.jetpack.clock()
         self.threads = message.threads
         before = self.table.selected_id
         self.table.show(((t.id, t) for t in message.threads), self.now)  # "awaiting ack" is filtered in SQL
-        which = " awaiting an ack" if self.view.pending_only else ""
-        summary = Text(f"{message.total} thread(s){which} · {message.unread} unread · {message.unacked} awaiting ack")
-        if message.error:
-            summary = Text("⚠ " + clean(message.error), style=Palette(self.app)("bad"))
-        self.query_one("#mail-summary", Static).update(summary)
-        missing = self.jump.settle(self.table.select)
-        if missing is not None:
-            self.app.notify(f"mail: thread {clean(missing)} is not among the newest {len(message.threads)}",
-                            severity="warning", markup=False)
+        self.set_summary(self._summary(message))
+        self.settle_jump("thread among the newest")
         if self.table.selected_id != before:
             self._thread_selected()
         elif self.table.selected_id is None:
             self.thread_view.clear_thread("No thread selected.")
         self.mark_loaded()
 
+    def _summary(self, message: ThreadsLoaded) -> Text:
+        if message.error:
+            return Text("⚠ " + clean(message.error), style=Palette(self.app)("bad"))
+        which = {"awaiting ack": " awaiting an ack", "mine": " you are in"}.get(self.view.quick, "")
+        inbox = message.inbox
+        out = Text()
+        out.append(f"your inbox ({shorten(clean(self.jetpack.operator), 20)}): {inbox[0]} unread, "
+                   f"{inbox[1]} to ack", style=Palette(self.app)("warn") if inbox[1] else "")
+        out.append(f" · {message.total} thread(s){which} · swarm: {message.unread} unread, "
+                   f"{message.unacked} awaiting ack")
+        return out
+
     @while_running
     def on_thread_loaded(self, message: ThreadLoaded) -> None:
-        message.stop()
         if not self.current(message) or message.thread_id != self.table.selected_id:
             return
         self.thread_view.show(message.thread_id, message.messages, message.hidden, self.jetpack.clock())
 
-    def on_data_table_row_highlighted(self, event: ThreadTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         if self.table.selected_id != self.thread_view.thread_id:
             self._thread_selected()
-
-    def on_data_table_row_selected(self, event: ThreadTable.RowSelected) -> None:
-        event.stop()
-        self.action_open_thread()
 
     def _thread_selected(self) -> None:
         if self.table.selected_id is None:
@@ -168,22 +159,8 @@ class MailPane(Pane):
     def on_list_view_highlighted(self, event: ListView.Highlighted) -> None:
         event.stop()
 
-    # -- filters -----------------------------------------------------------------
-    def action_focus_filter(self, which: str) -> None:
-        self.query_one(f"#mail-{which}", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        field = "agent" if event.input.id == "mail-agent" else "type"
-        self.view = replace(self.view, **{field: event.value.strip()})
-        self.view_changed()
-        self.table.focus()
-
-    def action_toggle_pending(self) -> None:
-        self.view = replace(self.view, pending_only=not self.view.pending_only)
-        self.view_changed()
-
-    def action_open_thread(self) -> None:
+    def open_row(self) -> None:
+        """``enter``: into the thread (``esc`` comes back)."""
         if self.thread_view.messages:
             self.thread_view.list.focus()
 
@@ -192,11 +169,6 @@ class MailPane(Pane):
             self.app.notify("fold: highlight a message of the thread first", severity="warning")
 
     # -- actions -----------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and self.jetpack.read_only:
-            return False
-        return True
-
     def _agents(self) -> set[str]:
         return {p for t in self.threads for p in t.participants}
 
@@ -205,8 +177,8 @@ class MailPane(Pane):
 
         def send(draft: Any) -> None:
             if draft is not None:
-                run_write(self, "broadcast" if draft.broadcast else "send", draft.to, None,
-                          lambda: deliver(dl, operator, draft))
+                self.jetpack.actions.write("broadcast" if draft.broadcast else "send", None,
+                                           lambda: deliver(dl, operator, draft), target=draft.to)
 
         self.app.push_screen(ComposeScreen(title, agents=self._agents(), **kwargs), send)
 
@@ -224,8 +196,9 @@ class MailPane(Pane):
             return waiting[0] if waiting else view.highlighted
         return messages[-1] if messages else None
 
-    def action_reply(self) -> None:
-        if refuse_read_only(self.app, "reply"):
+    def action_message(self) -> None:
+        """``m``: write in the open thread, to the right person."""
+        if self.jetpack.actions.refuse_read_only("reply"):
             return
         message = self._focused_message()
         if message is None:
@@ -238,19 +211,26 @@ class MailPane(Pane):
                     thread_id=message.thread_id, task_id=task_id)
 
     def action_compose(self) -> None:
-        if not refuse_read_only(self.app, "write"):
+        if not self.jetpack.actions.refuse_read_only("write"):
             self._write("New message", to=self.view.agent)
 
     def action_broadcast(self) -> None:
-        if not refuse_read_only(self.app, "broadcast"):
+        if not self.jetpack.actions.refuse_read_only("broadcast"):
             self._write("Broadcast to every registered agent", to=BROADCAST)
 
     def action_ack(self) -> None:
-        if refuse_read_only(self.app, "ack"):
+        if self.jetpack.actions.refuse_read_only("ack"):
             return
         message = self._focused_message(ack=True)
         if message is None:
             self.app.notify("ack: open a thread and highlight a message", severity="warning")
             return
-        dl, operator = self.jetpack.dl, self.jetpack.operator
-        run_write(self, "ack", message.id, message, lambda: dl.messages.ack(message.id, operator))
+        operator = self.jetpack.operator
+        if message.to_agent not in (operator, BROADCAST):
+            self.app.notify(f"ack: this message is for {clean(message.to_agent or '?')}, not for you "
+                            f"({clean(operator)}). An ack says \"I, a recipient, have handled it\": only "
+                            f"{clean(message.to_agent or '?')} can ack it. Reply with m instead.",
+                            severity="warning", markup=False, timeout=12)
+            return
+        dl = self.jetpack.dl
+        self.jetpack.actions.write("ack", message, lambda: dl.messages.ack(message.id, operator))

@@ -27,7 +27,7 @@ def pretty(payload: Any) -> str:
 
 def payload_lines(message: Any) -> tuple[list[str], bool]:
     """The payload's lines and whether it is broken (raw text shown)."""
-    raw = getattr(message, "raw", {}).get("payload")
+    raw = message.raw.get("payload")
     if raw is not None:
         return str(raw)[:BLOCK_LIMIT].splitlines() or [""], True
     return pretty(message.payload)[:BLOCK_LIMIT].splitlines(), False

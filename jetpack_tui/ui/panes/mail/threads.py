@@ -9,7 +9,7 @@ from rich.text import Text
 
 from ...safe_text import cell
 from ...timefmt import ago
-from ..kit.keyed_table import Col, KeyedTable, key_cell, nav_bindings
+from ..kit.keyed_table import Col, KeyedTable, key_cell
 
 
 def render_thread(thread: Any, now: float, style: Callable[[str], str]) -> tuple[Text, ...]:
@@ -28,14 +28,13 @@ def render_thread(thread: Any, now: float, style: Callable[[str], str]) -> tuple
 
 
 class ThreadTable(KeyedTable[Any]):
-    BINDINGS = nav_bindings("mail")
     COLUMNS = (
-        Col("thread", "thread", 16),
+        Col("thread", "thread", auto=True),
         Col("last", "last", 4),
-        Col("who", "participants", 30),
-        Col("count", "msgs", 4),
-        Col("unread", "unread", 6),
+        Col("who", "participants", 20, grow=True),
+        Col("count", "msgs", 4, drop=3),
+        Col("unread", "unread", 6, drop=2),
         Col("ack", "to ack", 6),
-        Col("type", "last type", 22),
-        Col("task", "task", 16),
+        Col("type", "last type", auto=True, cap=30, drop=1),
+        Col("task", "task", auto=True, cap=30, drop=4),
     )

@@ -1,6 +1,5 @@
-"""Memory pane: hybrid search over what the swarm learned; the task context screen."""
+"""Memory pane: search what the swarm learned."""
 
 from .pane import MemoryPane
-from .task_context import TaskContextScreen
 
-__all__ = ["MemoryPane", "TaskContextScreen"]
+__all__ = ["MemoryPane"]

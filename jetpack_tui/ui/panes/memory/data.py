@@ -16,6 +16,8 @@ from typing import Any
 
 from jetpack_tui.data.errors import JetpackError
 
+from jetpack_tui.data.protocol import DataLayer
+
 from ...messages import PaneData
 from ..base import FetchRequest
 
@@ -65,7 +67,7 @@ def _result(hit: Any) -> Result:
     return Result(hit.memory, hit.score, hit.keyword_rank, hit.vector_rank, hit.vector_score)
 
 
-def run_search(dl: Any, view: MemoryView, page_size: int) -> MemoryResults:
+def run_search(dl: DataLayer, view: MemoryView, page_size: int) -> MemoryResults:
     """The view's results (any exception of the DataLayer becomes ``error``)."""
     filters = {"type": view.type, "min_importance": view.min_importance}
     memories = dl.memories
@@ -90,7 +92,7 @@ def run_search(dl: Any, view: MemoryView, page_size: int) -> MemoryResults:
         return MemoryResults(0, view, [], error=str(error))
 
 
-def fetch_memory(dl: Any, request: FetchRequest) -> list[MemoryResults]:
+def fetch_memory(dl: DataLayer, request: FetchRequest) -> list[MemoryResults]:
     if not (request.reload or "memories" in request.changes.tables):
         return []
     found = run_search(dl, request.view, request.page_size)

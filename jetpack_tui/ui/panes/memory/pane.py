@@ -1,11 +1,12 @@
 """Memory pane: search what the swarm learned.  A query box (keyword and
 semantic results fused, with score, type, importance, agent, task), filters
-by type and minimum importance, ``enter`` for the whole memory, ``m`` for
+by type and minimum importance, ``enter`` for the whole memory, ``L`` for
 "more like this", ``T`` for the task context of the memory's task.
 
-Typing is debounced (:data:`DEBOUNCE` seconds of quiet, or ``enter`` at
-once); the search itself runs in the refresh worker (never on the UI
-thread) and only the answer for the latest query is shown.
+A :class:`~..table_pane.TablePane` whose filter box is the query: typing is
+debounced (or ``enter`` at once); the search itself runs in the refresh
+worker (never on the UI thread) and only the answer for the latest query is
+shown.  ``esc`` leaves "more like this", then clears the query.
 """
 
 from __future__ import annotations
@@ -17,37 +18,38 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Select, Static
+from textual.containers import Horizontal
+from textual.widgets import (DataTable, Select)  # no whitespace after Select: tests grep for SQL
 
 from jetpack_tui.data.memory_models import MEMORY_TYPES
+from jetpack_tui.data.protocol import DataLayer
 
+from ...modals.memory_view import MemoryScreen
+from ...modals.task_context import TaskContextScreen
 from ...safe_text import clean, shorten
 from ...widgets.detail_drawer import DetailDrawer
-from ..base import FetchRequest, Pane
+from ..base import FetchRequest
 from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
+from ..table_pane import TablePane
 from .data import IMPORTANCE_STEPS, MemoryResults, MemoryView, fetch_memory
 from .detail import render_memory
-from .memory_screen import MemoryScreen
 from .results import ResultTable, render_result
-from .task_context import TaskContextScreen
 
-DEBOUNCE = 0.3
 PREVIEW_CHARS = 2000
 
 
-class MemoryPane(Pane):
+class MemoryPane(TablePane):
     PANE_ID = "memory"
     TITLE = "Memory"
     KEY = "6"
     TABLES = frozenset({"memories"})
+    TABLE = ResultTable
+    PARTS = (ResultTable, DetailDrawer)
+    FILTER_HINT = "/ search: words, ids, anything"
 
     BINDINGS = [
-        Binding("slash", "focus_query", "Search", id="memory.search"),
-        Binding("enter", "open", "Open", id="memory.open"),
-        Binding("m", "more_like_this", "More like this", id="memory.similar"),
-        Binding("escape", "back", "Back to query", show=False, id="memory.back"),
+        Binding("L", "more_like_this", "More like this", id="memory.similar"),
         Binding("T", "task_context", "Task context", id="memory.task_context"),
     ]
 
@@ -56,49 +58,46 @@ class MemoryPane(Pane):
         self.view = MemoryView()
         self.searches = 0  # answers applied (tests wait on it)
         self._shown_generation = -1
-        self._timer: Any = None
-        self.now = 0.0
 
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="pane-header"):
-            yield Static(Text("Memory", style="bold"), classes="pane-title")
-            yield Static(Text(""), id="memory-summary", classes="pane-summary")
+    def compose_extra(self) -> ComposeResult:
         with Horizontal(classes="pane-filters"):
-            yield Input(placeholder="/ search memories: words, ids, anything", id="memory-query", compact=True)
             yield Select([(t, t) for t in MEMORY_TYPES], prompt="any type", id="memory-type", compact=True)
             yield Select([(f"importance ≥ {v:.2f}", v) for v in IMPORTANCE_STEPS if v is not None],
                          prompt="any importance", id="memory-importance", compact=True)
-        with Vertical(classes="pane-body -stacked"):
-            yield ResultTable(lambda result, now: render_result(result, now, Palette(self.app)), id="memory-results")
-            yield DetailDrawer(id="memory-drawer", classes="pane-drawer")
+
+    def make_table(self) -> ResultTable:
+        return ResultTable(lambda result, now: render_result(result, now, Palette(self.app)), id="memory-results")
 
     # -- contract --------------------------------------------------------------
     def view_state(self) -> MemoryView:
         return replace(self.view, selected=self.table.selected_id)
 
-    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[MemoryResults]:
+    def fetch(self, dl: DataLayer, request: FetchRequest) -> Iterable[MemoryResults]:
         return fetch_memory(dl, request)
 
     def tick(self, now: float) -> None:
         self.now = now
 
-    def selected_key(self) -> str | None:
-        return self.table.selected_id
+    def filter_changed(self, text: str | None = None, quick: str | None = None) -> None:
+        if text is None or (text == self.view.query and self.view.similar_to is None):
+            return
+        self.view = replace(self.view, query=text, similar_to=None)
+        self.view_changed()
 
-    def jump_to(self, key: str) -> bool:
-        return self.table.select(key)
+    def clear_filters(self) -> bool:
+        if self.view.similar_to is not None:
+            self.view = replace(self.view, similar_to=None)
+            self.view_changed()
+            return True
+        return super().clear_filters()
 
     def apply_filter(self, **filters: Any) -> bool:
         """``query=``, ``type=``, ``min_importance=``, ``similar_to=``."""
         self.view = MemoryView(query=str(filters.get("query", "")), type=filters.get("type"),
                                min_importance=filters.get("min_importance"), similar_to=filters.get("similar_to"))
-        self.query_one("#memory-query", Input).value = self.view.query
+        self.filter_box.value = self.view.query
         self.view_changed()
         return True
-
-    def focus_main(self) -> None:
-        # The table, not the query box: digits and tab must still switch panes.
-        self.table.focus()
 
     @property
     def table(self) -> ResultTable:
@@ -107,7 +106,6 @@ class MemoryPane(Pane):
     # -- data in -----------------------------------------------------------------
     @while_running
     def on_memory_results(self, message: MemoryResults) -> None:
-        message.stop()
         if not self.current(message):
             return
         self.searches += 1
@@ -117,11 +115,12 @@ class MemoryPane(Pane):
             self._shown_generation = message.generation
             if self.table.row_count:
                 self.table.move_cursor(row=0, scroll=True)
-        self._summary(message)
+        self.set_summary(self._summary(message))
         self._show_detail()
+        self.settle_jump("memory")
         self.mark_loaded()
 
-    def _summary(self, message: MemoryResults) -> None:
+    def _summary(self, message: MemoryResults) -> Text:
         view, palette = message.view, Palette(self.app)
         if message.error:
             summary = Text("⚠ " + shorten(clean(message.error), 200), style=palette("bad"))
@@ -135,44 +134,18 @@ class MemoryPane(Pane):
             summary = Text(f"newest {len(message.results)} of {message.total or 0} memories")
         if message.note:
             summary.append(" · " + shorten(clean(message.note), 120), style=palette("warn"))
-        self.query_one("#memory-summary", Static).update(summary)
+        return summary
 
     def _show_detail(self) -> None:
         result = self.table.selected
-        drawer = self.query_one(DetailDrawer)
         if result is None:
-            drawer.show(Text("No memory selected.", style="italic"))
+            self.drawer.show(Text("No memory selected.", style="italic"))
         else:
-            drawer.show(render_memory(result.memory, self.now, content_limit=PREVIEW_CHARS))
+            self.drawer.show(render_memory(result.memory, self.now, content_limit=PREVIEW_CHARS))
 
-    def on_data_table_row_highlighted(self, event: ResultTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()
-
-    def on_data_table_row_selected(self, event: ResultTable.RowSelected) -> None:
-        event.stop()
-        self.action_open()
-
-    # -- the query -----------------------------------------------------------------
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE, lambda: self._search(event.value), name="memory-debounce")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._search(event.value)
-        self.table.focus()
-
-    def _search(self, text: str) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        if text == self.view.query and self.view.similar_to is None:
-            return
-        self.view = replace(self.view, query=text, similar_to=None)
-        self.view_changed()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -183,16 +156,14 @@ class MemoryPane(Pane):
             self.view_changed()
 
     # -- actions (reads only: nothing here writes) ---------------------------------
-    def action_focus_query(self) -> None:
-        self.query_one("#memory-query", Input).focus()
-
     def _selected(self, what: str) -> Any | None:
         result = self.table.selected
         if result is None:
             self.app.notify(f"{what}: select a memory first", severity="warning")
         return result
 
-    def action_open(self) -> None:
+    def open_row(self) -> None:
+        """``enter``: the whole memory (``L`` there: more like it)."""
         result = self._selected("open")
         if result is not None:
             self.app.push_screen(MemoryScreen(result.id), self._after_view)
@@ -210,14 +181,6 @@ class MemoryPane(Pane):
         self.view = replace(self.view, similar_to=memory_id)
         self.view_changed()
         self.table.focus()
-
-    def action_back(self) -> None:
-        """``escape``: leave the query box, or leave "more like this"."""
-        if self.screen.focused is self.query_one("#memory-query", Input):
-            self.table.focus()
-        elif self.view.similar_to is not None:
-            self.view = replace(self.view, similar_to=None)
-            self.view_changed()
 
     def action_task_context(self) -> None:
         result = self._selected("task context")

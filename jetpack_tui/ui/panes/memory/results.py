@@ -7,7 +7,7 @@ from collections.abc import Callable
 from rich.text import Text
 
 from ...safe_text import cell
-from ..kit.keyed_table import Col, KeyedTable, key_cell, nav_bindings
+from ..kit.keyed_table import Col, KeyedTable, key_cell
 from .data import Result
 
 
@@ -31,23 +31,22 @@ def render_result(result: Result, now: float, style: Callable[[str], str]) -> tu
         key_cell(memory.id, flag + memory.id, style="bold" if memory.problems else ""),
         Text("" if result.score is None else f"{result.score:.4f}"),
         cell(why(result), style="dim"),
-        cell(memory.type, limit=16),
+        cell(memory.type, limit=20),
         cell(importance, style=style("warn")) if importance is not None else Text(f"{memory.importance:.2f}"),
         cell(memory.agent_id or "", limit=24),
         cell(memory.task_id or "", limit=24),
-        cell(first_line, limit=160),
+        cell(first_line, limit=400),
     )
 
 
 class ResultTable(KeyedTable[Result]):
-    BINDINGS = nav_bindings("memory")
     COLUMNS = (
-        Col("id", "memory", 12),
-        Col("score", "score", 6),
-        Col("why", "why", 16),
-        Col("type", "type", 9),
-        Col("importance", "imp", 4),
-        Col("agent", "agent", 10),
-        Col("task", "task", 12),
-        Col("content", "content", 40),
+        Col("id", "memory", auto=True),
+        Col("score", "score", 6, drop=3),
+        Col("why", "why", 16, drop=4),
+        Col("type", "type", auto=True, cap=20),
+        Col("importance", "imp", 4, drop=5),
+        Col("agent", "agent", auto=True, cap=24, drop=1),
+        Col("task", "task", auto=True, cap=24, drop=2),
+        Col("content", "content", 24, grow=True),
     )

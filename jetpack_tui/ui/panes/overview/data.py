@@ -26,6 +26,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from jetpack_tui.data.protocol import DataLayer, SyncingDataLayer
+
+from ...conflicts import group_conflicts
 from ...messages import PaneData
 from ..base import FetchRequest
 
@@ -67,7 +70,7 @@ class OverviewData(PaneData):
         self.skipped = skipped
 
 
-def read_completions(dl: Any, now: float) -> tuple[float, list[int]]:
+def read_completions(dl: DataLayer, now: float) -> tuple[float, list[int]]:
     """(``now``, completions per hour for the last :data:`HOURS` hours, oldest first)."""
     since = now - HOURS * 3600
     per_hour = dl.tasks.completions_per_hour(since, now + 1.0)  # up to and including ``now``
@@ -79,7 +82,7 @@ def read_completions(dl: Any, now: float) -> tuple[float, list[int]]:
     return now, buckets
 
 
-def read_section(dl: Any, name: str, now: float) -> Any:
+def read_section(dl: DataLayer, name: str, now: float) -> Any:
     if name == "tasks":
         return dict(dl.tasks.counts_by_status())
     if name == "completions":
@@ -93,14 +96,12 @@ def read_section(dl: Any, name: str, now: float) -> Any:
     if name == "leases":
         return tuple(lease.expires_at for lease in dl.leases.list(live_only=False) if lease.agent_id is not None)
     if name == "conflicts":
-        pairs = dl.reservations.conflicts()
-        ids = {p.first.id for p in pairs} | {p.second.id for p in pairs}
-        return len(pairs), len(ids)
+        conflicts = group_conflicts(dl.reservations.conflicts())  # counted as the Reservations pane counts them
+        return len(conflicts.members), len(conflicts.groups)
     if name == "mail":
         return dl.messages.unacked_count(), dl.messages.unread_count()
     if name == "sync":
-        status = getattr(dl, "sync_status", None)
-        return status() if callable(status) else None
+        return dl.sync_status() if isinstance(dl, SyncingDataLayer) else None
     raise KeyError(name)
 
 
@@ -115,7 +116,7 @@ class Throttle:
         return name not in EXPENSIVE or moment - self.read_at.get(name, -1e18) >= THROTTLE
 
 
-def fetch_overview(dl: Any, request: FetchRequest, throttle: Throttle) -> list[OverviewData]:
+def fetch_overview(dl: DataLayer, request: FetchRequest, throttle: Throttle) -> list[OverviewData]:
     tables = request.changes.tables
     view: OverviewView = request.view or OverviewView()
     due = view.due if request.detail else frozenset()

@@ -20,7 +20,7 @@ TASK_ORDER = ("ready", "blocked", "claimed", "in_progress", "failed", "cancelled
 _TASK_TARGET = {
     "ready": {"quick": "ready"}, "blocked": {"quick": "blocked"}, "claimed": {"quick": "claimed"},
     "in_progress": {"quick": "claimed"}, "failed": {"quick": "failed"}, "completed": {"quick": "completed"},
-    "cancelled": {"quick": "all", "show_completed": True},
+    "cancelled": {"quick": "cancelled"},
 }
 
 
@@ -70,11 +70,11 @@ def _task_figures(counts: dict[str, int]) -> list[Figure]:
                         **_TASK_TARGET[status]))
     for status in sorted(s for s in counts if s not in TASK_ORDER and s != "pending"):
         out.append(_fig(f"tasks.?{status}", "Tasks", f"{status}?", counts[status], meaning="warn", pane="tasks",
-                        hint="unknown status", quick="all", show_completed=True))
+                        hint="unknown status", quick="all"))
     return out
 
 
-def figures(sections: dict[str, Any], now: float, thresholds: Liveness, sync: tuple[str, str]) -> list[Figure]:
+def figures(sections: dict[str, Any], now: float, thresholds: Liveness, sync: tuple[str, str, str]) -> list[Figure]:
     """Every figure at ``now`` (sections not read yet show as ``…``)."""
     out: list[Figure] = []
     if "tasks" in sections:
@@ -108,33 +108,32 @@ def figures(sections: dict[str, Any], now: float, thresholds: Liveness, sync: tu
         coordination.append(_fig("leases.expired", "Needs attention", "expired leases", n,
                                  meaning="warn" if n else "", pane="agents", hint="to reclaim"))
     if "conflicts" in sections:
-        pairs, members = sections["conflicts"]
-        coordination.append(_fig("reservations.contended", "Needs attention", "contended reservations",
-                                 f"{members:,} in {pairs:,} pair(s)" if pairs else 0, meaning="bad" if pairs else "",
-                                 pane="reservations", conflicts=True))
+        members, groups = sections["conflicts"]
+        coordination.append(_fig("reservations.contended", "Needs attention", "reservations in conflict", members,
+                                 meaning="bad" if members else "", pane="reservations",
+                                 hint=f"{groups:,} group{'s' if groups != 1 else ''}" if groups else "",
+                                 conflicts=True))
     if "mail" in sections:
         unacked, unread = sections["mail"]
         coordination.append(_fig("mail.unacked", "Needs attention", "unacked messages", unacked,
                                  meaning="warn" if unacked else "", pane="mail", hint=f"{unread:,} unread",
                                  pending=True))
-    coordination.append(_fig("sync", "Needs attention", "last sync", sync[0], meaning=sync[1],
-                             hint="enter: refresh now"))
+    coordination.append(_fig("sync", "Needs attention", "last sync", sync[0], meaning=sync[1], hint=sync[2]))
     return out + coordination
 
 
-def sync_text(status: Any, now: float, *, source: str, refreshed_ago: float | None) -> tuple[str, str]:
-    """(text, meaning) of the "last sync" figure: a Turso sync status when the
-    DataLayer has one, else how fresh the local refresh is."""
+def sync_text(status: Any, now: float, *, source: str, refreshed_ago: float | None) -> tuple[str, str, str]:
+    """(value, meaning, hint) of the "last sync" figure: a Turso sync status
+    when the DataLayer has one, else how fresh the local refresh is."""
     if status is not None:
-        last = getattr(status, "last_ok_at", None)
-        text = "never" if last is None else ("just now" if now - last < 5 else f"{span(now - last)} ago")
-        if getattr(status, "stale", False):
-            return f"{text} · STALE", "bad"
-        queued = getattr(status, "queued", 0)
-        return (f"{text} · {queued} queued" if queued else text), ""
+        last = status.last_ok_at
+        text = "never" if last is None else ("now" if now - last < 5 else span(now - last))
+        if status.stale:
+            return text, "bad", "STALE"
+        return text, "", f"{status.queued} queued" if status.queued else "sync"
     if refreshed_ago is None:
-        return f"loading ({source})", "warn"
-    return ("just now" if refreshed_ago < 5 else f"{span(refreshed_ago)} ago") + f" ({source})", ""
+        return "…", "warn", f"loading ({source})"
+    return ("now" if refreshed_ago < 5 else span(refreshed_ago)), "", source
 
 
 def hourly_chart(buckets: list[int], *, height: int = 6, width: int = 5) -> str:

@@ -17,9 +17,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
+
+from jetpack_tui.data.protocol import DataLayer
 
 from ...safe_text import clean
 from ..base import FetchRequest, Pane
@@ -29,7 +31,7 @@ from .data import HOURS, THROTTLE, TIMED, TIMED_EVERY, OverviewData, OverviewVie
 from .figures import Figure, figures, hourly, hourly_chart, sync_text
 
 GROUPS = ("Tasks", "Agents", "Needs attention")
-LABEL_WIDTH = 23
+VALUE_WIDTH = 6
 
 
 class FigureView(Static, can_focus=True):
@@ -52,9 +54,10 @@ class FigureView(Static, can_focus=True):
         if signature == self._signature:
             return
         self.figure, self._signature = figure, signature
+        # The figure first, then its label: a narrow column cuts the label, never the figure.
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{clean(figure.label):<{LABEL_WIDTH}}")
-        text.append(clean(figure.value), style=style or "bold")
+        text.append(f"{clean(figure.value):>{VALUE_WIDTH}}", style=style or "bold")
+        text.append(f" {clean(figure.label)}")
         if figure.hint:
             text.append(f"  {clean(figure.hint)}", style="dim")
         self.update(text)
@@ -68,10 +71,11 @@ class OverviewPane(Pane):
     TITLE = "Overview"
     KEY = "1"
     TABLES = frozenset({"tasks", "agents", "messages", "file_reservations", "leases"})
+    PARTS = (FigureView,)
 
     BINDINGS = [
-        Binding("j,down", "move(1)", "Next figure", show=False, id="overview.next"),
-        Binding("k,up", "move(-1)", "Previous figure", show=False, id="overview.previous"),
+        Binding("j,down", "cursor_down", "Next figure", show=False, id="overview.next"),
+        Binding("k,up", "cursor_up", "Previous figure", show=False, id="overview.previous"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -88,13 +92,16 @@ class OverviewPane(Pane):
         self.now = 0.0
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Overview", style="bold"), classes="pane-title")
-        with Horizontal(id="overview-groups"):
-            for group in GROUPS:
-                with Vertical(classes="overview-group", id=f"overview-{group.split()[0].lower()}"):
-                    yield Static(Text(group, style="bold underline"), classes="overview-heading")
-        yield Static(Text(f"Completed per hour (last {HOURS} h)", style="bold underline"), classes="overview-heading")
-        yield Static(Text(""), id="overview-hourly")
+        # Scrolls when the terminal is short (80x24): the focused figure is kept in view.
+        with VerticalScroll(id="overview-scroll", can_focus=False):
+            yield Static(Text("Overview", style="bold"), classes="pane-title")
+            with Horizontal(id="overview-groups"):
+                for group in GROUPS:
+                    with Vertical(classes="overview-group", id=f"overview-{group.split()[0].lower()}"):
+                        yield Static(Text(group, style="bold underline"), classes="overview-heading")
+            yield Static(Text(f"Completed per hour (last {HOURS} h)", style="bold underline"),
+                         classes="overview-heading")
+            yield Static(Text(""), id="overview-hourly")
         yield Static(Text("enter: open the pane that explains a figure · j/k: move", style="dim"),
                      id="overview-help")
 
@@ -102,7 +109,7 @@ class OverviewPane(Pane):
     def view_state(self) -> OverviewView:
         return OverviewView(due=frozenset(self.skipped))
 
-    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[OverviewData]:
+    def fetch(self, dl: DataLayer, request: FetchRequest) -> Iterable[OverviewData]:
         return fetch_overview(dl, request, self._throttle)
 
     @while_running
@@ -153,13 +160,11 @@ class OverviewPane(Pane):
             self.call_after_refresh(self.focus_main)
         self.mark_loaded()
 
-    def _sync(self) -> tuple[str, str]:
+    def _sync(self) -> tuple[str, str, str]:
         refresher = self.jetpack.refresher
-        # Data on screen came from a refresh that just ran even before the
-        # refresher has booked it (RefreshDone arrives after the pane's data).
-        ago = 0.0 if refresher.last_ok_at is None else time.monotonic() - refresher.last_ok_at
-        source = getattr(self.jetpack.source, "kind", "poll")
-        return sync_text(self.sections.get("sync"), self.now, source=source, refreshed_ago=ago)
+        ago = None if refresher.last_ok_at is None else max(0.0, self.now - refresher.last_ok_at)
+        status = self.sections.get("sync")
+        return sync_text(status, self.now, source=refresher.kind, refreshed_ago=ago)
 
     def _render_figures(self) -> None:
         if not self.sections:
@@ -179,6 +184,12 @@ class OverviewPane(Pane):
                 self.query_one("#overview-hourly", Static).update(Text(chart))
 
     # -- moving and jumping ---------------------------------------------------------
+    def action_cursor_down(self) -> None:
+        self.action_move(1)
+
+    def action_cursor_up(self) -> None:
+        self.action_move(-1)
+
     def action_move(self, step: int) -> None:
         order = list(self.query(FigureView))
         if not order:
@@ -197,10 +208,9 @@ class OverviewPane(Pane):
         dashboard = self.jetpack.dashboard
         dashboard.action_show_pane(figure.pane)
         pane = dashboard.active_pane
-        apply = getattr(pane, "apply_filter", None)
         if not figure.filters:
             return
-        if not callable(apply) or not apply(**dict(figure.filters)):
+        if not pane.apply_filter(**dict(figure.filters)):
             wanted = ", ".join(f"{k}={v}" for k, v in figure.filters)
             self.app.notify(f"{pane.TITLE}: cannot apply the filter ({wanted}) yet", severity="warning",
                             markup=False)

@@ -10,12 +10,13 @@ the holder by mail in the same transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from jetpack_tui.data.protocol import DataLayer
+from jetpack_tui.data.reservation_models import Reservation
 
 
-def release(dl: Any, seen: Any) -> Any:
+def release(dl: DataLayer, seen: Reservation) -> Reservation:
     return dl.reservations.release(seen.id, agent_id=seen.agent_id, expected_expires_at=seen.expires_at)
 
 
-def force_release(dl: Any, operator: str, seen: Any, reason: str) -> Any:
+def force_release(dl: DataLayer, operator: str, seen: Reservation, reason: str) -> Reservation:
     return dl.reservations.force_release(seen.id, by=operator, reason=reason, expected_expires_at=seen.expires_at)

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 
+from jetpack_tui.data.reservation_models import Reservation
+
 from ...safe_text import cell
 from ...timefmt import ago, left
-from ..kit.keyed_table import Col, KeyedTable, key_cell, nav_bindings
+from ..kit.keyed_table import Col, KeyedTable, key_cell
 
 
 @dataclass(frozen=True)
 class ReservationRow:
-    reservation: Any
+    reservation: Reservation
     group: str = ""
     holder_liveness: str = "unknown"
 
@@ -39,7 +40,7 @@ def render_row(row: ReservationRow, now: float, style: Callable[[str], str]) -> 
     created = r.raw.get("created_at")
     expires = r.raw.get("expires_at")
     return (
-        key_cell(r.id, flag + (r.file_path or "?"), style=style("bad") if row.group else "", limit=80),
+        key_cell(r.id, flag + (r.file_path or "?"), style=style("bad") if row.group else ""),
         marker,
         cell(r.reservation_type or "?", limit=10),
         cell(r.agent_id or "—", limit=30, style=style(row.holder_liveness)),
@@ -51,14 +52,13 @@ def render_row(row: ReservationRow, now: float, style: Callable[[str], str]) -> 
 
 
 class ReservationTable(KeyedTable[ReservationRow]):
-    BINDINGS = nav_bindings("reservations")
     COLUMNS = (
-        Col("path", "path", 34),
+        Col("path", "path", 24, grow=True),
         Col("conflict", "conflict", 8),
         Col("type", "type", 6),
-        Col("agent", "agent", 14),
-        Col("task", "task", 14),
-        Col("age", "age", 5),
-        Col("expires", "expires", 11),
-        Col("state", "state", 8),
+        Col("agent", "agent", auto=True, cap=30),
+        Col("task", "task", auto=True, cap=30, drop=2),
+        Col("age", "age", 5, drop=3),
+        Col("expires", "expires", 11, drop=1),
+        Col("state", "state", 8, drop=4),
     )

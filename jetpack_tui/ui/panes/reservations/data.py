@@ -9,9 +9,14 @@ the holders, whose liveness colours the agent column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from jetpack_tui.data.protocol import DataLayer
+
+from jetpack_tui.data.reservation_models import Reservation
+
+from ...conflicts import Conflicts, group_conflicts
 from ...messages import PaneData
 from ..base import FetchRequest
 
@@ -19,38 +24,31 @@ from ..base import FetchRequest
 ROW_LIMIT = 1000
 
 
+#: Quick filters (``f``): the active ones, only those in conflict, all (expired and released too).
+QUICK_FILTERS = ("active", "conflicts", "all")
+
+
 @dataclass(frozen=True)
 class ReservationsView:
     agent: str = ""
     path: str = ""
-    show_expired: bool = False
-    conflicts_only: bool = False
+    quick: str = "active"
     selected: str | None = None
 
+    @property
+    def show_expired(self) -> bool:
+        return self.quick == "all"
 
-@dataclass(frozen=True)
-class ConflictGroup:
-    """Reservations that conflict with each other, directly or through others."""
-
-    label: str
-    ids: tuple[str, ...]
-    #: ``(first id, second id, a path both cover)`` for every conflicting pair.
-    pairs: tuple[tuple[str, str, str], ...]
-
-
-@dataclass(frozen=True)
-class Conflicts:
-    groups: tuple[ConflictGroup, ...] = ()
-    by_id: dict[str, ConflictGroup] = field(default_factory=dict)
-    #: The reservations of every pair (they may be filtered out of the list).
-    members: dict[str, Any] = field(default_factory=dict)
+    @property
+    def conflicts_only(self) -> bool:
+        return self.quick == "conflicts"
 
 
 class ReservationsLoaded(PaneData):
     """``rows`` (in path order) and ``conflicts`` are ``None`` when unchanged;
     ``holders`` maps agent id -> Agent (or ``None`` when not registered)."""
 
-    def __init__(self, generation: int, *, rows: list[Any] | None, conflicts: Conflicts | None,
+    def __init__(self, generation: int, *, rows: list[Reservation] | None, conflicts: Conflicts | None,
                  holders: dict[str, Any], truncated: bool = False) -> None:
         super().__init__(generation)
         self.rows = rows
@@ -59,38 +57,7 @@ class ReservationsLoaded(PaneData):
         self.truncated = truncated
 
 
-def group_conflicts(pairs: list[Any]) -> Conflicts:
-    """Union-find over conflicting pairs; groups labelled C1, C2… by first path."""
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    members: dict[str, Any] = {}
-    for pair in pairs:
-        members[pair.first.id], members[pair.second.id] = pair.first, pair.second
-        a, b = root(pair.first.id), root(pair.second.id)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    clusters: dict[str, list[str]] = {}
-    for rid in members:
-        clusters.setdefault(root(rid), []).append(rid)
-    ordered = sorted(clusters.values(), key=lambda ids: min((members[i].file_path or "", i) for i in ids))
-    groups, by_id = [], {}
-    for n, ids in enumerate(ordered, 1):
-        inside = set(ids)
-        group = ConflictGroup(
-            label=f"C{n}", ids=tuple(sorted(ids, key=lambda i: (members[i].file_path or "", i))),
-            pairs=tuple((p.first.id, p.second.id, p.path) for p in pairs if p.first.id in inside))
-        groups.append(group)
-        by_id.update({rid: group for rid in ids})
-    return Conflicts(groups=tuple(groups), by_id=by_id, members=members)
-
-
-def fetch_reservations(dl: Any, request: FetchRequest) -> list[ReservationsLoaded]:
+def fetch_reservations(dl: DataLayer, request: FetchRequest) -> list[ReservationsLoaded]:
     view: ReservationsView = request.view
     changes = request.changes
     if not (request.reload or "file_reservations" in changes.tables):
@@ -110,7 +77,7 @@ def fetch_reservations(dl: Any, request: FetchRequest) -> list[ReservationsLoade
                                holders={a: found.get(a) for a in holder_ids}, truncated=len(rows) >= ROW_LIMIT)]
 
 
-def ordered_rows(rows: list[Any], conflicts: Conflicts, view: ReservationsView) -> list[Any]:
+def ordered_rows(rows: list[Reservation], conflicts: Conflicts, view: ReservationsView) -> list[Reservation]:
     """Conflict groups first (each group together), then the rest in path order."""
     by_id = {r.id: r for r in rows}
     grouped = []
@@ -125,7 +92,7 @@ def ordered_rows(rows: list[Any], conflicts: Conflicts, view: ReservationsView) 
     return grouped + [r for r in rows if r.id not in in_groups]
 
 
-def _matches(reservation: Any, view: ReservationsView) -> bool:
+def _matches(reservation: Reservation, view: ReservationsView) -> bool:
     """Would the SQL filters of ``view`` keep this (active) reservation?"""
     if view.agent.strip() and reservation.agent_id != view.agent.strip():
         return False

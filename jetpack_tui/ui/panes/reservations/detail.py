@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
+
+from jetpack_tui.data.models import Agent
+from jetpack_tui.data.reservation_models import Reservation
 
 from ...safe_text import clean, shorten
 from ...timefmt import ago, left
 from .columns import ReservationRow
-from .data import Conflicts
+from ...conflicts import Conflicts
 
 
-def _who(reservation: Any) -> str:
+def _who(reservation: Reservation) -> str:
     return (f"{clean(reservation.agent_id or '?')} {clean(reservation.reservation_type or '?')} "
             f"{shorten(clean(reservation.file_path or '?'), 60)}")
 
 
-def render_reservation(row: ReservationRow, conflicts: Conflicts, holder: Any, now: float) -> Text:
+def render_reservation(row: ReservationRow, conflicts: Conflicts, holder: Agent | None, now: float) -> Text:
     r = row.reservation
     out = Text()
     out.append(shorten(clean(r.file_path or "?"), 200) + "\n", style="bold")

@@ -8,7 +8,6 @@ Every cell is a :class:`rich.text.Text` made by :mod:`jetpack_tui.ui.safe_text`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from rich.text import Text
 
@@ -16,33 +15,28 @@ from jetpack_tui.data.models import Task
 
 from ...safe_text import cell, clean
 from ...timefmt import ago, left
+from ..kit.columns import Col
 from ..kit.keyed_table import KeyText, key_cell
 
 FLAG = "⚑ "
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    sort: str | None  # name accepted by dl.tasks.list(order_by=...)
-    width: int | None = None
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("id", "id", "id", 10),
-    Column("title", "title", "title", 22),
-    Column("status", "status", "status", 11),
-    Column("priority", "prio", "priority", 8),
-    Column("claimed_by", "claimed by", "claimed_by", 10),
-    Column("skills", "skills", "required_skills", 9),
-    Column("deps", "deps", "dependencies", 9),
-    Column("age", "age", "created_at", 4),
-    Column("lease", "lease", "lease_expires_at", 8),
-    Column("attempts", "tries", "attempts", 5),
+COLUMNS: tuple[Col, ...] = (
+    Col("id", "id", auto=True, cap=64),
+    Col("title", "title", 40, grow=True),
+    Col("status", "status", 11),
+    Col("priority", "prio", 8),
+    Col("claimed_by", "claimed by", auto=True, cap=24, drop=2),
+    Col("lease", "lease", 11, drop=3),
+    Col("deps", "deps", auto=True, cap=32, drop=5),
+    Col("skills", "skills", auto=True, cap=24, drop=4),
+    Col("age", "age", 4, drop=6),
+    Col("attempts", "tries", 5, drop=7),
 )
-COLUMN_KEYS = tuple(c.key for c in COLUMNS)
-COLUMN_BY_SORT = {c.sort: c for c in COLUMNS if c.sort}
+#: Column key -> the name ``dl.tasks.list(order_by=...)`` sorts it by.
+SORT_OF = {"id": "id", "title": "title", "status": "status", "priority": "priority", "claimed_by": "claimed_by",
+           "skills": "required_skills", "deps": "dependencies", "age": "created_at",
+           "lease": "lease_expires_at", "attempts": "attempts"}
 
 
 _STATE_STYLE = {
@@ -86,13 +80,10 @@ def row_cells(task: Task, now: float, palette: Callable[[str], str] | None = Non
         cell(task.priority, style=_styled(_PRIORITY_STYLE.get(task.priority, ""),
                                           _PRIORITY_MEANING.get(task.priority), palette)),
         cell(task.claimed_by or ""),
-        _list_cell(task, "required_skills"),
-        _list_cell(task, "dependencies"),
-        age,
         lease,
+        _list_cell(task, "dependencies"),
+        _list_cell(task, "required_skills"),
+        age,
         cell(f"{task.attempts}/{task.max_attempts}"),
     )
 
-
-#: Cells that change with time alone (re-rendered every second).
-TIME_COLUMNS = ("age", "lease")

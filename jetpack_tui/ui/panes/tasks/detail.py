@@ -118,10 +118,9 @@ def _mail(out: Text, detail: TaskDetail, now: float) -> None:
         return
     _heading(out, f"Mail ({len(detail.mail)})")
     for message in detail.mail:
-        payload = getattr(message, "raw", {}).get("payload", getattr(message, "payload", None))
-        out.append(f"{ago(getattr(message, 'sent_at', None), now):>4} ago  "
-                   f"{clean(getattr(message, 'from_agent', None) or '?')} → {clean(getattr(message, 'to_agent', None) or '?')}"
-                   f"  {clean(getattr(message, 'type', '?'))}  ")
+        payload = message.raw.get("payload", message.payload)
+        out.append(f"{ago(message.sent_at, now):>4} ago  {clean(message.from_agent or '?')} → "
+                   f"{clean(message.to_agent or '?')}  {clean(message.type)}  ")
         out.append(shorten(clean(payload), 160) + "\n")
 
 
@@ -130,7 +129,6 @@ def _reservations(out: Text, detail: TaskDetail, now: float) -> None:
         return
     _heading(out, f"Reservations ({len(detail.reservations)})")
     for reservation in detail.reservations:
-        out.append(f"{clean(getattr(reservation, 'state', '?')):<9} {clean(getattr(reservation, 'reservation_type', '?')):<7}"
-                   f" {clean(getattr(reservation, 'file_path', None) or '?')}"
-                   f"  by {clean(getattr(reservation, 'agent_id', None) or '?')}"
-                   f"  expires {left(getattr(reservation, 'expires_at', None), now) or 'never'}\n")
+        out.append(f"{clean(reservation.state):<9} {clean(reservation.reservation_type):<7}"
+                   f" {clean(reservation.file_path or '?')}  by {clean(reservation.agent_id or '?')}"
+                   f"  expires {left(reservation.expires_at, now) or 'never'}\n")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from jetpack_tui.data.mail_models import Message
 from jetpack_tui.data.models import Blockers, Task, TaskEvent
+from jetpack_tui.data.reservation_models import Reservation
 
 from ...messages import PaneData
 from .query import TaskQuery
@@ -18,28 +19,36 @@ class TaskView:
     query: TaskQuery
     selected: str | None = None
     drawer: bool = True
+    #: The ids on the page, in order: a change is placed among them by SQL.
+    page: tuple[str, ...] = ()
+    #: The page is full and more rows follow it (a new row may sort past it).
+    more_after: bool = False
+    #: A text filter's count is older than the rows shown: count again.
     count_due: bool = False
 
 
 class TasksPage(PaneData):
-    """A full page read for ``query`` (first paint, filter/sort/page change, reload)."""
+    """A full page read for ``query`` (first paint, filter/sort/page change, reload).
+    ``offset`` is the first row's position counted from the start."""
 
-    def __init__(self, generation: int, query: TaskQuery, tasks: list[Task], total: int) -> None:
+    def __init__(self, generation: int, query: TaskQuery, tasks: list[Task], total: int, offset: int) -> None:
         super().__init__(generation)
         self.query = query
         self.tasks = tasks
         self.total = total
+        self.offset = offset
 
 
 class TasksChanged(PaneData):
-    """Changed rows: ``rows`` still match the filter, ``removed`` no longer do
-    (or were deleted).  ``total`` is a fresh count, or ``None`` when not re-counted."""
+    """Changed rows placed by SQL: ``order`` is the page's ids plus the changed
+    ids that match the view, in SQL order; ``rows`` the changed tasks among them.
+    Page rows missing from ``order`` no longer match (or are gone).  ``total`` is
+    a fresh count, or ``None`` when not re-counted in this run."""
 
-    def __init__(self, generation: int, rows: dict[str, Task], removed: frozenset[str],
-                 total: int | None = None) -> None:
+    def __init__(self, generation: int, order: list[str], rows: dict[str, Task], total: int | None = None) -> None:
         super().__init__(generation)
+        self.order = order
         self.rows = rows
-        self.removed = removed
         self.total = total
 
 
@@ -52,7 +61,7 @@ class DepNode:
 
 @dataclass(frozen=True)
 class TaskDetail:
-    """Everything the drawer shows about one task; ``None`` parts are unsupported."""
+    """Everything the drawer shows about one task; ``None`` parts could not be read (see ``notes``)."""
 
     task: Task
     blockers: Blockers | None = None
@@ -60,8 +69,8 @@ class TaskDetail:
     children: list[Task] = field(default_factory=list)
     dep_tree: list[DepNode] = field(default_factory=list)
     history: list[TaskEvent] = field(default_factory=list)
-    mail: list[Any] | None = None
-    reservations: list[Any] | None = None
+    mail: list[Message] | None = None
+    reservations: list[Reservation] | None = None
     notes: list[str] = field(default_factory=list)
 
 

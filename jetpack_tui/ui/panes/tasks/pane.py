@@ -1,10 +1,12 @@
 """The task board: one SQL page of tasks, live, with a detail drawer.
 
-Only what the operator can see is loaded (``page_size`` rows per SQL page,
-``pgdn`` at the last row or ``]`` for the next page).  Change-feed events
-re-read only the changed ids and are applied row by row (see
-:mod:`.table`); a changed row that sorts outside the page is left where it is
-until the next page load — the counts are re-read at most once a second.
+A :class:`~..table_pane.TablePane`: filters, quick filters (``f``: open,
+ready, blocked, claimed, failed, cancelled, completed, all), marks and the
+drawer work as on every pane.  Only one SQL page is loaded (``page_size``
+rows; ``pgdn`` at the last row or ``]`` for the next page, ``G`` for the
+real end).  A change from the feed is placed by SQL (``dl.tasks.order_of``
+over the page's ids and the changed ids) and applied row by row; the total
+comes from the status counts of the same refresh.
 """
 
 from __future__ import annotations
@@ -14,19 +16,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable
 
 from jetpack_tui.data.models import Task
+from jetpack_tui.data.protocol import DataLayer
 
+from ...messages import PaneData
+from ...modals.task_context import TaskContextScreen
 from ...widgets.detail_drawer import DetailDrawer
-from ..base import FetchRequest, Pane
-from ..memory import TaskContextScreen
+from ..base import FetchRequest
+from ..table_pane import TablePane
 from .detail import render_detail
 from .fetch import fetch_tasks
 from .messages import TaskDetailLoaded, TasksChanged, TasksPage, TaskView
@@ -34,30 +35,30 @@ from .operator import WRITE_ACTIONS, TaskOperator
 from .query import QUICK_FILTERS, SORT_COLUMNS, TaskQuery
 from .table import TaskTable
 
-COUNT_EVERY = 1.0  # seconds between re-counts while rows change
+COUNT_EVERY = 1.0  # seconds between re-counts of a text filter while rows change
 
 
-class TasksPane(Pane):
+class TasksPane(TablePane):
     PANE_ID = "tasks"
     TITLE = "Tasks"
     KEY = "2"
     TABLES = frozenset({"tasks", "messages", "file_reservations"})
+    TABLE = TaskTable
+    PARTS = (TaskTable, DetailDrawer)
+    WRITE_ACTIONS = WRITE_ACTIONS
+    QUICK_FILTERS = QUICK_FILTERS
+    FILTER_HINT = "/ id, title, @agent"
+    MARKABLE = True
 
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="tasks.filter"),
-        Binding("f", "quick(1)", "Quick filter", id="tasks.quick_next"),
-        Binding("F", "quick(-1)", "Previous quick filter", show=False, id="tasks.quick_previous"),
-        Binding("h", "toggle_completed", "Show/hide completed", show=False, id="tasks.toggle_completed"),
-        Binding("s", "sort", "Sort", id="tasks.sort"),
+        Binding("s", "sort", "Sort", show=False, id="tasks.sort"),
         Binding("S", "reverse", "Reverse sort", show=False, id="tasks.reverse"),
         Binding("right_square_bracket", "page(1)", "Next page", show=False, id="tasks.next_page"),
         Binding("left_square_bracket", "page(-1)", "Previous page", show=False, id="tasks.previous_page"),
-        Binding("d", "toggle_drawer", "Detail drawer", show=False, id="tasks.drawer"),
         Binding("T", "task_context", "Task context", show=False, id="tasks.context"),
-        Binding("c", "claim", "Claim for…", id="tasks.claim"),
-        Binding("a", "reassign", "Reassign to…", show=False, id="tasks.reassign"),
-        Binding("x", "release", "Release", id="tasks.release"),
-        Binding("R", "retry", "Retry", show=False, id="tasks.retry"),
+        Binding("a", "assign", "Assign", id="tasks.assign"),
+        Binding("r", "release", "Release", id="tasks.release"),
+        Binding("t", "retry", "Retry", id="tasks.retry"),
         Binding("X", "cancel_task", "Cancel task", show=False, id="tasks.cancel"),
         Binding("plus", "priority(-1)", "Raise priority", show=False, id="tasks.priority_up"),
         Binding("minus", "priority(1)", "Lower priority", show=False, id="tasks.priority_down"),
@@ -67,171 +68,149 @@ class TasksPane(Pane):
         super().__init__(**kwargs)
         self.query_state = TaskQuery()
         self.total: int | None = None
-        self.drawer_open = True
+        #: The total is older than the rows shown (approximate until re-counted).
+        self.total_stale = False
+        self.first_row = 0
         self.ops = TaskOperator(self)
-        self._count_stale = False
         self._count_at = 0.0
         self._detail_for: str | None = None
         self._detail_timer: Timer | None = None
-        self._filter_timer: Timer | None = None
-        self._select_after_load: str | None = None
         self._cursor_after_load: int | None = None
         self._header = ""
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="tasks-header")
-        yield Input(placeholder="filter: id, title or agent (enter: apply, esc: close)", id="tasks-filter")
-        with Vertical(id="tasks-body"):
-            yield TaskTable(id="tasks-table")
-            yield DetailDrawer(id="tasks-drawer")
-
-    def on_mount(self) -> None:
-        self.query_one("#tasks-filter", Input).display = False
-        self._update_header()
-        self.table.set_sort_marker(self.query_state.order_by, self.query_state.descending)
+    def make_table(self) -> TaskTable:
+        return TaskTable(id="tasks-table")
 
     @property
     def table(self) -> TaskTable:
-        return self.query_one("#tasks-table", TaskTable)
+        return self.query_one(TaskTable)
 
-    def focus_main(self) -> None:
-        self.table.focus()
+    def on_mount(self) -> None:
+        self._update_header()
+        self.table.set_sort_marker(self.query_state.order_by, self.query_state.descending)
 
     # -- the pane contract ----------------------------------------------------------
     def view_state(self) -> TaskView:
-        due = self._count_stale and time.monotonic() - self._count_at >= COUNT_EVERY
-        return TaskView(self.query_state, self.table.selected_id, self.drawer_open, due)
+        due = self.total_stale and bool(self.query_state.text) and time.monotonic() - self._count_at >= COUNT_EVERY
+        return TaskView(self.query_state, self.table.selected_id, self.drawer_open, tuple(self.table.shown_keys()),
+                        self.table.more_after, due)
 
-    def fetch(self, dl: Any, request: FetchRequest) -> Iterable[Message]:
+    def fetch(self, dl: DataLayer, request: FetchRequest) -> Iterable[PaneData]:
         return fetch_tasks(dl, request)
 
-    def selected_key(self) -> str | None:
-        return self.table.selected_id
-
     def selected_task(self) -> Task | None:
-        key = self.table.selected_id
-        return None if key is None else self.table.tasks.get(key)
+        return self.table.selected
+
+    def quick(self) -> str:
+        return self.query_state.quick
+
+    def filter_changed(self, text: str | None = None, quick: str | None = None) -> None:
+        changes: dict[str, Any] = {}
+        if text is not None and text.strip() != self.query_state.text:
+            changes["text"] = text.strip()
+        if quick is not None and quick != self.query_state.quick:
+            changes["quick"] = quick
+        if changes:
+            self._set_query(self.query_state.with_(**changes))
 
     def jump_to(self, key: str) -> bool:
         """Select task ``key``; if it is not on this page, filter the board to it."""
         if self.table.select(key):
             return True
-        self._select_after_load = key
-        if self.loaded and not self.stale:
-            self._set_query(TaskQuery(quick="all", show_completed=True, text=key))
+        self.jump.want(key)
+        self.filter_box.value = key
+        self._set_query(TaskQuery(quick="all", text=key, order_by=self.query_state.order_by))
         return True
 
     def apply_filter(self, quick: str | None = None, order_by: str | None = None, descending: bool | None = None,
-                     show_completed: bool | None = None, text: str | None = None, **unknown: Any) -> bool:
+                     text: str | None = None, **unknown: Any) -> bool:
         """Show the rows another pane points at (the Overview's "failed" figure).
 
-        Which rows: ``quick``/``show_completed``/``text`` not given fall back to
-        the defaults, so the board shows exactly what the figure counted;
-        ``order_by``/``descending`` not given keep the operator's sort.
-        False (view untouched) for an unknown name or value.
+        Which rows: ``quick``/``text`` not given fall back to the defaults, so
+        the board shows exactly what the figure counted; ``order_by`` /
+        ``descending`` not given keep the operator's sort.  False (view
+        untouched) for an unknown name or value.
         """
         if unknown or (quick is not None and quick not in QUICK_FILTERS) or (
                 order_by is not None and order_by not in SORT_COLUMNS):
             return False
         base = TaskQuery()
-        self._select_after_load = None
+        self.filter_box.value = "" if text is None else str(text).strip()
         self._set_query(TaskQuery(
-            quick=base.quick if quick is None else quick,
-            show_completed=base.show_completed if show_completed is None else bool(show_completed),
-            text=base.text if text is None else str(text).strip(),
+            quick=base.quick if quick is None else quick, text=self.filter_box.value,
             order_by=self.query_state.order_by if order_by is None else order_by,
             descending=self.query_state.descending if descending is None else bool(descending)))
         return True
 
     def tick(self, now: float) -> None:
+        self.now = now
         self.table.retick(now)
-        if self._count_stale and time.monotonic() - self._count_at >= COUNT_EVERY:
-            self.request_detail()
 
     # -- applying data (UI thread) ----------------------------------------------------
-    @on(TasksPage)
-    def _page_loaded(self, message: TasksPage) -> None:
-        message.stop()
+    def on_tasks_page(self, message: TasksPage) -> None:
         if not self.current(message):
             return
-        self.total = message.total
-        self._count_stale, self._count_at = False, time.monotonic()
-        if not message.tasks and self.query_state.offset > 0:
-            self._set_query(self.query_state.with_(offset=max(0, message.total - 1) // self.page_size * self.page_size))
+        self._set_total(message.total)
+        if not message.tasks and self.query_state.offset > 0:  # the page emptied: go to the last one
+            self._set_query(self.query_state.with_(offset=0, from_end=True))
             return
+        self.first_row = message.offset
         at = self._cursor_after_load
         self.table.show(((t.id, t) for t in message.tasks), self.jetpack.clock(), keep_cursor=at is None)
         if at is not None:
-            self.table.move_cursor(row=min(at, max(self.table.row_count - 1, 0)))
+            self.table.move_cursor(row=at if at >= 0 else max(self.table.row_count - 1, 0))
         self._cursor_after_load = None
-        wanted = self._select_after_load
-        if wanted and (self.table.select(wanted) or self.query_state.text == wanted):
-            self._select_after_load = None
-        elif wanted:
-            self._set_query(TaskQuery(quick="all", show_completed=True, text=wanted))
+        self.settle_jump("task")
         self.mark_loaded()
         self._update_header()
         self._selection_moved()
 
-    @on(TasksChanged)
-    def _rows_changed(self, message: TasksChanged) -> None:
-        message.stop()
+    def on_tasks_changed(self, message: TasksChanged) -> None:
         if not self.current(message):
             return
         table = self.table
         selected, index = table.selected_id, table.cursor_row
         now = self.jetpack.clock()
-        for task_id in message.removed:
-            table.drop(task_id)
-        new = []
-        for task_id, task in message.rows.items():
-            if task_id in table.tasks:
-                table.upsert(task_id, task, now)
-            else:
-                new.append(task)
-        order = self._place(new)
-        for task in new:
-            if task.id in order:
-                table.upsert(task.id, task, now)
+        order = self._window(message.order)
         for task_id in [k for k in table.tasks if k not in order]:
             table.drop(task_id)
+        for task_id in order:
+            task = message.rows.get(task_id)
+            if task is not None:
+                table.upsert(task_id, task, now)
         table.order_by(order)
         table.restore_cursor(selected, index)
+        table.relayout()
         if message.total is not None:
-            self.total = message.total
-            self._count_stale, self._count_at = False, time.monotonic()
-        elif message.rows or message.removed:
-            self._count_stale = True
+            self._set_total(message.total)
+        elif message.rows or len(order) != len(message.order):
+            self.total_stale = True
         self._update_header()
         if table.selected_id != selected:
             self._selection_moved()
 
-    def _place(self, new: list[Task]) -> list[str]:
-        """Ids of the page in order, with the new rows that belong on it."""
-        shown = list(self.table.tasks.values())
-        ordered = self.query_state.order(shown + new)
-        shown_ids = {t.id for t in shown}
-        positions = [i for i, t in enumerate(ordered) if t.id in shown_ids]
+    def _window(self, order: list[str]) -> list[str]:
+        """Of SQL's order (page ∪ matching changes), the ids that belong on this page."""
+        shown = set(self.table.tasks)
+        positions = [i for i, task_id in enumerate(order) if task_id in shown]
         first = positions[0] if positions else 0
-        last = positions[-1] if positions else len(ordered) - 1
-        offset = self.query_state.offset
-        more_after = len(shown) >= self.page_size and (self.total is None or offset + len(shown) < self.total)
-        keep = [t.id for i, t in enumerate(ordered)
-                if t.id in shown_ids or not ((i < first and offset > 0) or (i > last and more_after))]
+        last = positions[-1] if positions else len(order) - 1
+        keep = [task_id for i, task_id in enumerate(order) if task_id in shown
+                or not ((i < first and self.first_row > 0) or (i > last and self.table.more_after))]
         return keep[: self.page_size]
 
-    @on(TaskDetailLoaded)
-    def _detail_loaded(self, message: TaskDetailLoaded) -> None:
-        message.stop()
+    def _set_total(self, total: int) -> None:
+        self.total, self.total_stale, self._count_at = total, False, time.monotonic()
+
+    def on_task_detail_loaded(self, message: TaskDetailLoaded) -> None:
         if message.task_id != self.table.selected_id:
             return
-        drawer = self.query_one(DetailDrawer)
         if message.detail is None:
             note = message.error or "this task no longer exists"
-            drawer.show(Text(f"{message.task_id}: {note}", style="italic"))
+            self.drawer.show(Text(f"{message.task_id}: {note}", style="italic"))
         else:
-            drawer.show(render_detail(message.detail, self.jetpack.clock()),
-                        keep_scroll=self._detail_for == message.task_id)
+            self.drawer.show(render_detail(message.detail, self.jetpack.clock()),
+                             keep_scroll=self._detail_for == message.task_id)
         self._detail_for = message.task_id
 
     # -- selection and view changes ------------------------------------------------------
@@ -239,9 +218,12 @@ class TasksPane(Pane):
     def page_size(self) -> int:
         return self.jetpack.refresher.page_size
 
-    @on(DataTable.RowHighlighted, "#tasks-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
+        self._selection_moved()
+
+    def drawer_toggled(self) -> None:
+        self._detail_for = None
         self._selection_moved()
 
     def _selection_moved(self) -> None:
@@ -254,75 +236,39 @@ class TasksPane(Pane):
     def _set_query(self, query: TaskQuery, *, cursor: int | None = 0) -> None:
         self.query_state = query
         self._cursor_after_load = cursor
+        self.table.set_marks(())
         self.table.set_sort_marker(query.order_by, query.descending)
         self._update_header()
         self.view_changed()
 
     def _update_header(self) -> None:
-        q, shown = self.query_state, self.table.row_count
-        if self.total is None:
+        shown, total, table = self.table.row_count, self.total, self.table
+        table.more_before = self.first_row > 0
+        table.more_after = total is not None and self.first_row + shown < total
+        if total is None:
             rows = "loading…"
         elif shown == 0:
-            rows = f"no rows of {self.total:,}"
+            rows = f"no rows of {total:,}"
         else:
-            rows = f"rows {q.offset + 1:,}–{q.offset + shown:,} of {self.total:,}"
-        text = f"Tasks · {q.describe()} · {rows}"
+            last = self.first_row + shown
+            of = f"of ~{max(total, last):,}" if self.total_stale else f"of {total:,}"
+            rows = f"rows {self.first_row + 1:,}–{last:,} {of}"
+        marks = f" · {len(table.marked)} marked" if table.marked else ""
+        text = f"{self.query_state.describe()} · {rows}{marks}"
         if text != self._header:
             self._header = text
-            self.query_one("#tasks-header", Static).update(Text(text), layout=False)
+            self.set_summary(Text(text))
 
-    @on(TaskTable.EdgeReached)
-    def _edge(self, message: TaskTable.EdgeReached) -> None:
+    def on_task_table_edge_reached(self, message: TaskTable.EdgeReached) -> None:
         message.stop()
-        self.action_page(message.step)
+        if message.step == "end":
+            self._set_query(self.query_state.with_(offset=0, from_end=True), cursor=-1)
+        elif message.step == "start":
+            self._set_query(self.query_state.with_(offset=0, from_end=False), cursor=0)
+        else:
+            self.action_page(int(message.step))
 
     # -- actions ---------------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS and self.jetpack.read_only:
-            return False
-        return True
-
-    def action_filter(self) -> None:
-        box = self.query_one("#tasks-filter", Input)
-        box.display = True
-        box.value = self.query_state.text
-        box.focus()
-
-    @on(Input.Changed, "#tasks-filter")
-    def _filter_typed(self, event: Input.Changed) -> None:
-        event.stop()
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(0.25, lambda: self._apply_filter(event.value))
-
-    @on(Input.Submitted, "#tasks-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._apply_filter(event.value)
-        self._close_filter()
-
-    def _apply_filter(self, text: str) -> None:
-        if text.strip() != self.query_state.text:
-            self._set_query(self.query_state.with_(text=text.strip()))
-
-    def _close_filter(self) -> None:
-        self.query_one("#tasks-filter", Input).display = False
-        self.table.focus()
-
-    def on_key(self, event) -> None:
-        if event.key == "escape" and self.query_one("#tasks-filter", Input).has_focus:
-            event.stop()
-            self._close_filter()
-
-    def action_quick(self, step: int) -> None:
-        index = (QUICK_FILTERS.index(self.query_state.quick) + step) % len(QUICK_FILTERS)
-        self._set_query(self.query_state.with_(quick=QUICK_FILTERS[index]))
-
-    def action_toggle_completed(self) -> None:
-        self._set_query(self.query_state.with_(show_completed=not self.query_state.show_completed))
-
     def action_sort(self) -> None:
         index = (SORT_COLUMNS.index(self.query_state.order_by) + 1) % len(SORT_COLUMNS)
         self._set_query(self.query_state.with_(order_by=SORT_COLUMNS[index]))
@@ -331,17 +277,16 @@ class TasksPane(Pane):
         self._set_query(self.query_state.with_(descending=not self.query_state.descending))
 
     def action_page(self, step: int) -> None:
-        offset = self.query_state.offset + step * self.page_size
-        if offset < 0 or (step > 0 and self.total is not None and offset >= self.total):
+        total, query = self.total or 0, self.query_state
+        start = self.first_row + step * self.page_size
+        if start < 0 or (step > 0 and start >= total):
             self.app.bell()
             return
-        self._set_query(self.query_state.with_(offset=offset), cursor=0 if step > 0 else self.page_size - 1)
-
-    def action_toggle_drawer(self) -> None:
-        self.drawer_open = not self.drawer_open
-        self.query_one(DetailDrawer).display = self.drawer_open
-        self._detail_for = None
-        self._selection_moved()
+        if query.from_end:  # keep counting from the end: those pages stay cheap to read
+            offset, from_end = max(0, total - start - self.page_size), True
+        else:
+            offset, from_end = start, False
+        self._set_query(query.with_(offset=offset, from_end=from_end), cursor=0 if step > 0 else -1)
 
     def action_task_context(self) -> None:
         """What an agent would read before starting the selected task (read-only)."""
@@ -351,17 +296,14 @@ class TasksPane(Pane):
             return
         self.app.push_screen(TaskContextScreen(task_id))
 
-    def action_claim(self) -> None:
-        self.ops.claim()
-
-    def action_reassign(self) -> None:
-        self.ops.reassign()
+    def action_assign(self) -> None:
+        self.ops.assign()
 
     def action_release(self) -> None:
-        self.ops.release()
+        self.ops.release(self.marked_or_selected())
 
     def action_retry(self) -> None:
-        self.ops.retry()
+        self.ops.retry(self.marked_or_selected())
 
     def action_cancel_task(self) -> None:
         self.ops.cancel()
@@ -369,9 +311,21 @@ class TasksPane(Pane):
     def action_priority(self, step: int) -> None:
         self.ops.shift_priority(step)
 
+    def action_mark(self) -> None:
+        super().action_mark()
+        self._update_header()
+
+    def action_mark_range(self) -> None:
+        super().action_mark_range()
+        self._update_header()
+
+    def action_clear(self) -> None:
+        super().action_clear()
+        self._update_header()
+
     def palette_commands(self) -> list[tuple[str, Any, str]]:
-        commands = [(f"Tasks: show {name}", lambda n=name: self._set_query(self.query_state.with_(quick=n)),
-                     "quick filter") for name in QUICK_FILTERS]
+        commands = [(f"Tasks: show {name}", lambda n=name: self.filter_changed(quick=n), "quick filter")
+                    for name in QUICK_FILTERS]
         commands += [(f"Tasks: sort by {name.replace('_', ' ')}",
                       lambda n=name: self._set_query(self.query_state.with_(order_by=n)), "sort") for name in SORT_COLUMNS]
         return commands

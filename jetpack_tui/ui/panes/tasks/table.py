@@ -2,11 +2,14 @@
 
 It holds one SQL page (a few hundred rows at most), reconciled by task id
 like every keyed table (changed cells only, cursor follows the task).  What
-it adds: the page keys that ask the pane for the next or previous SQL page
-at the edges, and the sort marker in the column headers.
+it adds: the keys that ask the pane for another SQL page — ``pgdn``/``pgup``
+past the edge of the page, ``G``/``ctrl+end`` for the real end of the board
+and ``g``/``ctrl+home`` for its start — and the sort marker in the headers.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -14,14 +17,13 @@ from textual.message import Message
 
 from jetpack_tui.data.models import Task
 
-from ..kit.keyed_table import KeyedTable, nav_bindings
+from ..kit.keyed_table import KeyedTable
 from ..kit.palette import Palette
-from .columns import COLUMNS, row_cells
+from .columns import COLUMNS, SORT_OF, row_cells
 
 
 class TaskTable(KeyedTable[Task]):
     BINDINGS = [
-        *nav_bindings("tasks"),
         Binding("pagedown", "page_down", "Page down (next SQL page at the end)", show=False, id="tasks.page_down"),
         Binding("pageup", "page_up", "Page up (previous SQL page at the top)", show=False, id="tasks.page_up"),
     ]
@@ -29,14 +31,19 @@ class TaskTable(KeyedTable[Task]):
     COLUMNS = COLUMNS
 
     class EdgeReached(Message):
-        """Paging past the last (``step`` 1) or first (-1) row of the page."""
+        """Paging past the page: ``step`` 1 / -1 (next / previous page), or
+        ``"end"`` / ``"start"`` of the whole board."""
 
-        def __init__(self, step: int) -> None:
+        def __init__(self, step: int | str) -> None:
             super().__init__()
             self.step = step
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(lambda task, now: row_cells(task, now, Palette(self.app)), **kwargs)
+        self.sort_marker: tuple[str, bool] = ("priority", False)
+        #: Set by the pane: are there rows before / after this page?
+        self.more_before = False
+        self.more_after = False
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -44,9 +51,21 @@ class TaskTable(KeyedTable[Task]):
         return self.items
 
     def set_sort_marker(self, sort: str, descending: bool) -> None:
+        self.sort_marker = (sort, descending)
+        self._label_columns()
+
+    def relayout(self) -> None:
+        before = self.shown_columns
+        super().relayout()
+        if self.shown_columns != before:
+            self._label_columns()
+
+    def _label_columns(self) -> None:
+        sort, descending = self.sort_marker
         for column in COLUMNS:
-            label = column.label + ((" ▼" if descending else " ▲") if column.sort == sort else "")
-            self.columns[column.key].label = Text(label)  # type: ignore[index]
+            if column.key in self.columns:
+                marker = (" ▼" if descending else " ▲") if SORT_OF.get(column.key) == sort else ""
+                self.columns[column.key].label = Text(column.label + marker)  # type: ignore[index]
         self.refresh()
 
     # -- paging at the edges -----------------------------------------------------------
@@ -61,3 +80,16 @@ class TaskTable(KeyedTable[Task]):
             self.post_message(self.EdgeReached(-1))
             return
         super().action_page_up()
+
+    def action_scroll_bottom(self) -> None:
+        """``G`` / ``ctrl+end``: the last row of the board, not of this page."""
+        if self.more_after:
+            self.post_message(self.EdgeReached("end"))
+            return
+        super().action_scroll_bottom()
+
+    def action_scroll_top(self) -> None:
+        if self.more_before:
+            self.post_message(self.EdgeReached("start"))
+            return
+        super().action_scroll_top()

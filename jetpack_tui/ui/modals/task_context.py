@@ -10,16 +10,13 @@ import json
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
 
-from ...safe_text import clean, shorten
-from ...timefmt import ago
-from ..kit.actions import call_ui
-from ..mail.payload import render_payload
+from jetpack_tui.data.protocol import DataLayer
+
+from ..panes.mail.payload import render_payload
+from ..safe_text import clean, shorten
+from ..timefmt import ago
+from .read_view import ReadView
 
 
 def _heading(out: Text, title: str) -> None:
@@ -65,40 +62,19 @@ def render_context(ctx: Any, now: float) -> Text:
     return out
 
 
-class TaskContextScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="task_context.close")]
+class TaskContextScreen(ReadView[None]):
+    BOX = "task-context-box"
 
     def __init__(self, task_id: str) -> None:
-        super().__init__()
+        super().__init__(f"Context of task {shorten(clean(task_id), 60)}")
         self.task_id = task_id
-        self.context: Any = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box task-context-box"):
-            yield Static(Text(f"Context of task {shorten(clean(self.task_id), 60)}"), classes="modal-title")
-            with VerticalScroll(id="task-context-scroll"):
-                yield Static(Text("loading…", style="italic"), id="task-context")
-            yield Static(Text("esc: close", style="dim"))
+    def read(self, dl: DataLayer) -> Any:
+        return dl.memories.get_task_context(self.task_id)
 
-    def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
-        app: Any = self.app
-        dl, task_id = app.dl, self.task_id
+    def render_result(self, context: Any, now: float) -> Text:
+        return render_context(context, now)
 
-        def work() -> None:
-            try:
-                context = dl.memories.get_task_context(task_id)
-            except Exception as error:  # noqa: BLE001 - a missing task or a broken row is shown
-                call_ui(app, self._show_error, str(error) or error.__class__.__name__)
-                return
-            call_ui(app, self._show, context)
-
-        self.run_worker(work, thread=True, name="task-context", exit_on_error=False)
-
-    def _show(self, context: Any) -> None:
-        self.context = context
-        self.query_one("#task-context", Static).update(render_context(context, self.app.clock()))  # type: ignore[attr-defined]
-
-    def _show_error(self, error: str) -> None:
-        self.query_one("#task-context", Static).update(Text(f"Cannot read the context: {clean(error)}",
-                                                            style="bold"))
+    @property
+    def context(self) -> Any:
+        return self.result

@@ -20,7 +20,9 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from ...safe_text import clean, shorten
+from jetpack_tui.data.protocol import DataLayer
+
+from ..safe_text import clean, shorten
 
 BROADCAST = "*"
 DEFAULT_TYPE = "operator.message"
@@ -39,7 +41,7 @@ class Draft:
         return self.to == BROADCAST
 
 
-def deliver(dl: Any, operator: str, draft: Draft) -> Any:
+def deliver(dl: DataLayer, operator: str, draft: Draft) -> Any:
     """Worker thread: send the draft as the operator; returns the message."""
     payload = {"text": draft.text}
     if draft.broadcast:

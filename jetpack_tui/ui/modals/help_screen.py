@@ -1,8 +1,8 @@
 """``?``: the keys of the focused pane, the screen and the app.
 
 Built from ``screen.active_bindings`` at the moment it opens, so it shows
-the keys as remapped by the config and hides actions that are disabled
-(operator actions in read-only mode return ``False`` from ``check_action``).
+the keys as remapped by the config; operator actions of a read-only
+dashboard (disabled by ``check_action``) are listed as refused.
 """
 
 from __future__ import annotations
@@ -35,20 +35,25 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
     ]
 
-    def __init__(self, bindings: dict[str, ActiveBinding], key_display: Callable[[Binding], str]) -> None:
+    def __init__(self, bindings: dict[str, ActiveBinding], key_display: Callable[[Binding], str], *,
+                 read_only: bool = False) -> None:
         super().__init__()
         self._listed = bindings
         self._show_key = key_display
+        self._read_only = read_only
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """(where, key, description, id) for every enabled binding, focused widget first."""
         seen: list[tuple[int, str, str, str, str]] = []
         for binding in self._listed.values():
-            if not binding.enabled:
-                continue
             b = binding.binding
+            description = b.description or b.action
+            if not binding.enabled:
+                if not self._read_only:
+                    continue
+                description += " (read-only: refused)"
             group, where = _owner(binding)
-            seen.append((group, where, self._show_key(b), b.description or b.action, b.id or ""))
+            seen.append((group, where, self._show_key(b), description, b.id or ""))
         seen.sort(key=lambda row: row[0])
         return [row[1:] for row in seen]
 
