@@ -9,9 +9,12 @@ Rows are written with SQL inside ``engine.write`` rather than through the
 DataLayer's verbs: the verbs stamp the real clock and random ids, which is
 right for a swarm and wrong for a fixture.  The database is created by
 :func:`~jetpack_tui.data.create_local_data_layer` first, so the schema,
-its triggers and migrations are the real ones; after writing, the trigger-
-stamped times (``task_events.at``, ``change_log.at``) are set from ``now``
-too.  Only ``jetpack_meta``'s migration stamps keep the real time.
+its triggers and migrations are the real ones.  After writing, the audit
+log the triggers wrote (one event per row, stamped with the real clock) is
+replaced by the tasks' whole lives (:mod:`.seed_history`: claims, starts,
+completions, failures and retries over the last hours), and the change feed
+by the agents' heartbeats of the last hours followed by the rows written,
+stamped ``now``.  Only ``jetpack_meta``'s migration stamps keep the real time.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from jetpack_tui.data import clock, create_local_data_layer
 from jetpack_tui.data.jsonvalues import dump_json
 from jetpack_tui.data.task_rows import rank_of
 
+from .seed_history import heartbeats, live_through
 from .seed_mail import build_leases, build_mail, build_memories, build_reservations
 from .seed_tasks import AGENTS, FIXED, SeedTask, agent_rows, build_tasks, current_tasks
 
@@ -97,6 +101,23 @@ LEASE_INSERT = ("INSERT INTO leases(resource, agent_id, token, acquired_at, expi
                 " VALUES (?, ?, ?, ?, ?, ?)")
 
 
+EVENT_INSERT = ("INSERT INTO task_events(id, task_id, at, actor, action, from_status, to_status, from_owner,"
+                " to_owner, claim_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _feed(tx, beats: list[tuple[float, str]], moment: float) -> None:
+    """The change feed as a swarm leaves it: the rows written, then the
+    heartbeats in time order — each stamped with a time of the story, so
+    what the feed remembers (its first change) is where heartbeats begin."""
+    written = tx.rows("SELECT tbl, row_id, op FROM change_log ORDER BY seq")
+    start = beats[0][0] - 1.0 if beats else moment
+    tx.execute("DELETE FROM change_log")
+    tx.executemany("INSERT INTO change_log(tbl, row_id, op, at) VALUES (?, ?, ?, ?)",
+                   [(tbl, row_id, op, start) for tbl, row_id, op in written])
+    tx.executemany("INSERT INTO change_log(tbl, row_id, op, at) VALUES ('agents', ?, 'update', ?)",
+                   [(agent, at) for at, agent in beats])
+
+
 def build_demo_database(path: str | os.PathLike[str], *, seed: int = 0, tasks: int = DEFAULT_TASKS,
                         now: float | None = None, memories: int | None = None,
                         progress: Progress | None = None) -> DemoManifest:
@@ -115,6 +136,7 @@ def build_demo_database(path: str | os.PathLike[str], *, seed: int = 0, tasks: i
         raise FileExistsError(f"{path}: already exists; a demo database is only written to a new file")
     moment = clock.now() if now is None else float(now)
     seeded = build_tasks(seed, tasks, moment)
+    events = live_through(seeded, seed, moment)
     current = current_tasks(seeded)
     agents = agent_rows(moment)
     mail = build_mail(seed, seeded, moment)
@@ -122,7 +144,8 @@ def build_demo_database(path: str | os.PathLike[str], *, seed: int = 0, tasks: i
     memory_rows = build_memories(seed, seeded, moment,
                                  memories if memories is not None else max(16, min(tasks // 50, 400)))
     leases = build_leases(moment)
-    total = len(seeded) + len(agents) + len(mail.messages) + len(reservations) + len(memory_rows) + len(leases)
+    total = (len(seeded) + len(agents) + len(mail.messages) + len(reservations) + len(memory_rows) + len(leases)
+             + len(events))
     done = 0
 
     def step(count: int) -> None:
@@ -165,10 +188,13 @@ def build_demo_database(path: str | os.PathLike[str], *, seed: int = 0, tasks: i
                  dump_json(m["metadata"], what="metadata"), _text(m["created_epoch"]), m["task_id"],
                  m["agent_id"], m["embedder"]) for m in batch]))
             step(len(batch))
-        engine.write(lambda tx: (
-            tx.execute("UPDATE task_events SET at = coalesce((SELECT t.updated_at FROM tasks t"
-                       " WHERE t.id = task_events.task_id), ?)", (moment,)),
-            tx.execute("UPDATE change_log SET at = ?", (moment,))))
+        engine.write(lambda tx: tx.execute("DELETE FROM task_events"))
+        for start in range(0, len(events), BATCH * 4):
+            batch = [(n, e.task_id, e.at, e.actor, e.action, e.from_status, e.to_status, e.from_owner, e.to_owner,
+                      e.token) for n, e in enumerate(events[start:start + BATCH * 4], start=start + 1)]
+            engine.write(lambda tx, batch=batch: tx.executemany(EVENT_INSERT, batch))
+            step(len(batch))
+        engine.write(lambda tx: _feed(tx, heartbeats(moment, seed), moment))
     states: dict[str, list[str]] = {}
     for task in seeded:
         states.setdefault(task.state if task.state != "completed_after_retry" else "completed", []).append(task.id)

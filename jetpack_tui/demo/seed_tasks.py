@@ -118,7 +118,7 @@ def _trees(rng: random.Random, start: int, count: int, now: float) -> list[SeedT
         plans.append(plan)
         total += len(plan)
         round_no += 1
-    span = max(7200.0, count * 20.0)
+    span = max(12 * 3600.0, count * 20.0)  # twelve hours of history at least (the trends' default window)
     done_cut = int(len(plans) * DONE_SHARE)
     workers = list(WORKERS)
     tasks: list[SeedTask] = []
