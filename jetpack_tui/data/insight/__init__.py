@@ -31,6 +31,7 @@ from .history.log import neighbour_event
 from .history.state import SwarmState, TaskThen, state_at
 from .moments import MomentError, parse_moment, parse_span
 from .neighbourhood import GraphNode, Subgraph, neighbourhood
+from .past import analyse_at
 from .snapshot import rule_of
 from .source import EngineReader
 from .stuck import StuckReason, StuckReport, find_stuck
@@ -82,6 +83,12 @@ class Insight:
     def graph(self, *, top: int = 20) -> GraphAnalysis:
         """Critical path, bottlenecks and stuck work of the unfinished tasks."""
         return analyse(self._dl, liveness=self.liveness, top=top)
+
+    def graph_at(self, moment: float, *, top: int = 20, state: SwarmState | None = None) -> GraphAnalysis:
+        """The same analysis of the work unfinished at ``moment`` (see
+        :mod:`.past` for what the audit log can and cannot say); ``state``:
+        :meth:`state_at` of that moment, when the caller already has it."""
+        return analyse_at(self._reader, state if state is not None else self.state_at(moment), top=top)
 
     def stuck(self) -> StuckReport:
         return find_stuck(self._dl, liveness=self.liveness)
