@@ -22,6 +22,7 @@ from textual.message import Message
 from jetpack_tui.data.errors import ConflictError, JetpackError
 
 from .safe_text import clean, shorten
+from .timetravel import PAST_REFUSAL
 
 if TYPE_CHECKING:
     from .app import JetpackApp
@@ -106,6 +107,15 @@ def diff_rows(seen: Any, current: Any) -> list[tuple[str, Any, Any]]:
     return changed
 
 
+def refusal(app: "JetpackApp") -> str | None:
+    """Why an operator action cannot run now, or ``None`` when it can."""
+    if app.read_only:
+        return "refused, the database is open read-only (--read-only)"
+    if app.time.past:
+        return PAST_REFUSAL
+    return None
+
+
 class ActionRunner:
     """Runs DataLayer calls for operator actions in a thread worker."""
 
@@ -129,10 +139,11 @@ class ActionRunner:
         self.app.post_message(ActionWaiting(waited))
 
     def refuse_read_only(self, what: str) -> bool:
-        """True (and a word to the operator) when the dashboard is read-only."""
-        if self.app.read_only:
-            self.app.notify(f"{what}: refused, the database is open read-only (--read-only)", severity="warning",
-                            markup=False)
+        """True (and a word to the operator) when the dashboard cannot write:
+        the database is read-only, or the dashboard shows the past."""
+        reason = refusal(self.app)
+        if reason is not None:
+            self.app.notify(f"{what}: {reason}", severity="warning", markup=False)
             return True
         return False
 

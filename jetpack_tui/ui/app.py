@@ -10,6 +10,7 @@ widgets in :mod:`~jetpack_tui.ui.widgets`, styles in the top-level
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -18,6 +19,7 @@ from textual.binding import Binding
 
 from jetpack_tui.config import Settings, against_database
 from jetpack_tui.data import clock as data_clock
+from jetpack_tui.data.insight import Insight
 from jetpack_tui.data.protocol import DataLayer
 
 from . import user_state
@@ -30,6 +32,7 @@ from .modals.help_screen import HelpScreen
 from .refresh import Refresher
 from .safe_text import clean
 from .screens.dashboard import DashboardScreen
+from .timetravel import TimeTravel
 
 #: ``jetpack_tui/styles`` links to the top-level ``styles/`` in the source tree
 #: and is a real folder in a built wheel.
@@ -72,6 +75,10 @@ class JetpackApp(App):
         self._start_pane = start_pane
         self.actions = ActionRunner(self)
         self.keymap_warnings: list[str] = []
+        self._insight: Insight | None = None
+        self._insight_lock = threading.Lock()
+        #: Live, or the moment in the past the dashboard shows (the time bar).
+        self.time = TimeTravel(lambda: self.insight)
 
     def get_default_screen(self) -> DashboardScreen:
         return DashboardScreen(self._start_pane)
@@ -87,6 +94,16 @@ class JetpackApp(App):
     @property
     def summary(self) -> Summary | None:
         return self.refresher.summary
+
+    @property
+    def insight(self) -> Insight:
+        """Graph, trends and history of ``dl`` (one per DataLayer: it keeps the
+        history checkpoints across questions).  Creating it runs no query;
+        every question it answers is asked from a worker thread."""
+        with self._insight_lock:
+            if self._insight is None:
+                self._insight = Insight(self.dl)
+            return self._insight
 
     # -- lifecycle ---------------------------------------------------------------
     def on_mount(self) -> None:
@@ -166,7 +183,15 @@ class JetpackApp(App):
             return
         self.notify(f"screenshot saved to {path}", markup=False, timeout=10)
 
+    def action_trends(self) -> None:
+        """The trends view (the Overview's ``w``, the palette)."""
+        from .screens.trends import TrendsScreen
+
+        if not isinstance(self.screen, TrendsScreen):
+            self.push_screen(TrendsScreen())
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.screen.active_bindings, self.get_key_display, read_only=self.read_only))
+        self.push_screen(HelpScreen(self.screen.active_bindings, self.get_key_display,
+                                    read_only=self.read_only or self.time.past))

@@ -56,6 +56,9 @@ class JetpackCommands(Provider):
             ("Refresh now", app.action_force_refresh, "reload every pane (ctrl+r)"),
             ("Save screenshot", app.action_screenshot, f"SVG of the screen into {app.screenshot_dir} (f8)"),
             ("Help: keys of this pane", app.action_help, "(?)"),
+            ("Trends over time", app.action_trends, "throughput, queue depth, agents, waits, retries (w on the Overview)"),
+            ("Time travel: the swarm as it was", dashboard.open_time_bar,
+             "move through the audit log; the board, agents and graph show the past (t)"),
         ]
         commands += dashboard.active_pane.palette_commands()
         return commands

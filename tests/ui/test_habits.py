@@ -129,7 +129,7 @@ async def test_cancel_lists_dependents_retry_uncancels_and_open_hides_cancelled(
         await wait_for(pilot, lambda: pane.query_state.quick == "cancelled" and not app.refresher.busy
                        and set(table.tasks) == {"T-001", "T-010"}, what="the cancelled tasks")
         table.select("T-001")
-        await pilot.press("t")
+        await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="un-cancel dialog")
         assert "Un-cancel T-001?" in str(app.screen.query_one(".modal-title").render())
         assert "retrying un-cancels them" in str(app.screen.query_one(".modal-body").render())

@@ -117,7 +117,7 @@ async def test_assign_a_claimed_task_reassigns_it_retry_cancel_and_priority(make
         await pilot.press("enter")
         await wait_for(pilot, lambda: table.tasks["T-004"].claimed_by == "agent-ada", what="reassigned")
         table.select("T-007")
-        await pilot.press("t")
+        await pilot.press("u")
         await wait_for(pilot, lambda: table.tasks["T-007"].status == "pending", what="retried")
         table.select("T-003")
         await pilot.press("plus")
@@ -142,7 +142,7 @@ async def test_read_only_disables_actions_and_their_keys_say_so(make_app, open_d
         assert bindings["pane.filter"].enabled
         for binding_id in ("tasks.assign", "tasks.release", "tasks.retry", "tasks.cancel", "tasks.priority_up"):
             assert not bindings[binding_id].enabled  # shown disabled, not hidden
-        for key, what in (("a", "Assign"), ("r", "Release"), ("t", "Retry"), ("X", "Cancel task"),
+        for key, what in (("a", "Assign"), ("r", "Release"), ("u", "Retry"), ("X", "Cancel task"),
                           ("plus", "Raise priority")):
             before = len(app._notifications)
             await pilot.press(key)

@@ -44,6 +44,13 @@ pane of its own shape (the Overview's figures, a graph) subclasses
 
 Hidden panes are not refreshed: they are marked :attr:`stale` and reload
 when shown (set ``LIVE_WHEN_HIDDEN = True`` to opt out).
+
+Time travel: a pane that can show the swarm as it was (``TIME_TRAVEL =
+True``: the board, the agents, the graph) puts ``self.moment`` in its view
+state and reads the past when it is set (``app.time.states``); the
+dashboard calls :meth:`moment_changed` when the operator moves in time, and
+``t`` (:meth:`action_time_travel`) opens the time bar.  Other panes keep
+showing the present, and the time bar says so.
 """
 
 from __future__ import annotations
@@ -90,6 +97,8 @@ class Pane(Vertical):
     LIVE_WHEN_HIDDEN: ClassVar[bool] = False
     #: Widget classes inside the pane whose bindings are active with the pane's (the keymap check).
     PARTS: ClassVar[tuple[type, ...]] = ()
+    #: Shows the swarm as it was at the time bar's moment (see the module docstring).
+    TIME_TRAVEL: ClassVar[bool] = False
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("id", f"pane-{self.PANE_ID}")
@@ -176,3 +185,23 @@ class Pane(Vertical):
     def mark_loaded(self) -> None:
         self.loaded = True
         self.stale = False
+
+    # -- time travel ------------------------------------------------------------------
+    @property
+    def moment(self) -> float | None:
+        """The past moment this pane shows, ``None`` when it shows the present."""
+        return self.jetpack.time.moment if self.TIME_TRAVEL else None
+
+    def display_now(self) -> float:
+        """"Now" for ages and countdowns: the moment shown, or the clock."""
+        moment = self.moment
+        return self.jetpack.clock() if moment is None else moment
+
+    def moment_changed(self) -> None:
+        """The operator moved in time (or back to live): read again."""
+        if self.TIME_TRAVEL:
+            self.view_changed()
+
+    def action_time_travel(self) -> None:
+        """``t``: the time bar (move through the audit log; ``esc`` there: live)."""
+        self.jetpack.dashboard.open_time_bar()

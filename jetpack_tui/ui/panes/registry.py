@@ -1,4 +1,4 @@
-"""The panes of the dashboard, in number-key order (1–6).
+"""The panes of the dashboard, in number-key order (1–7).
 
 Adding a pane: write its module (see :mod:`.base`), add the class here.
 """
@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from .agents import AgentsPane
 from .base import Pane
+from .graph import GraphPane
 from .mail import MailPane
 from .memory import MemoryPane
 from .overview import OverviewPane
 from .reservations import ReservationsPane
 from .tasks import TasksPane
 
-PANES: tuple[type[Pane], ...] = (OverviewPane, TasksPane, AgentsPane, MailPane, ReservationsPane, MemoryPane)
+PANES: tuple[type[Pane], ...] = (OverviewPane, TasksPane, AgentsPane, MailPane, ReservationsPane, MemoryPane,
+                                 GraphPane)

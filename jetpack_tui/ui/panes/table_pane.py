@@ -258,6 +258,6 @@ class TablePane(Pane):
             return False
         if action in ("mark", "mark_range") and not self.MARKABLE:
             return False
-        if action in self.WRITE_ACTIONS and self.jetpack.read_only:
+        if action in self.WRITE_ACTIONS and (self.jetpack.read_only or self.jetpack.time.past):
             return None  # shown disabled; the key says why (see DashboardScreen.on_key)
         return True

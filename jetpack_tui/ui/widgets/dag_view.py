@@ -49,11 +49,12 @@ class DagView(ScrollView, can_focus=True):
     """A scrollable layered drawing of a dependency graph with a selection."""
 
     BINDINGS = [
-        Binding("up,k", "move(0, -1)", "Up", show=False, id="dag.up"),
-        Binding("down,j", "move(0, 1)", "Down", show=False, id="dag.down"),
-        Binding("left,h", "move(-1, 0)", "Dependencies", id="dag.left"),
-        Binding("right,l", "move(1, 0)", "Dependents", id="dag.right"),
-        Binding("enter", "activate", "Open", id="dag.open"),
+        # Action names are the tables' (cursor_*, jump): one key, one verb in every pane.
+        Binding("up,k", "cursor_up", "Up", show=False, id="dag.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="dag.down"),
+        Binding("left,h", "cursor_left", "Dependencies", id="dag.left"),
+        Binding("right,l", "cursor_right", "Dependents", id="dag.right"),
+        Binding("enter", "jump", "Open", id="dag.open"),
     ]
 
     DEFAULT_CSS = """
@@ -70,7 +71,7 @@ class DagView(ScrollView, can_focus=True):
     DagView > .dag--missing { color: $error; text-style: italic; }
     DagView > .dag--other { color: $text; }
     DagView > .dag--critical { text-style: bold; }
-    DagView > .dag--selected { background: $accent 35%; text-style: bold; }
+    DagView > .dag--selected { text-style: bold reverse; }
     DagView > .dag--empty { color: $text-muted; text-style: italic; }
     """
 
@@ -84,6 +85,15 @@ class DagView(ScrollView, can_focus=True):
             super().__init__()
             self.view = view
             self.task_id = task_id
+
+    class EdgeReached(Message):
+        """A move past the first (``step`` -1) or last (+1) layer: the host may
+        move the focus to what is beside the drawing."""
+
+        def __init__(self, view: "DagView", step: int) -> None:
+            super().__init__()
+            self.view = view
+            self.step = step
 
     class Activated(Message):
         """``enter`` on ``task_id``: open it."""
@@ -118,19 +128,22 @@ class DagView(ScrollView, can_focus=True):
         if keep is None and self.nodes:
             keep = next(iter(self.nodes))
         if keep is not None:
-            self.select(keep)
+            self.select(keep, center=True)
         self.refresh()
 
     @property
     def selected(self) -> str | None:
         return self._selected
 
-    def select(self, task_id: str) -> None:
+    def select(self, task_id: str, *, center: bool = False) -> None:
+        """Select a box and scroll it into view (``center``: into the middle,
+        so what it depends on and what waits on it show on both sides)."""
         if task_id not in self.nodes or task_id == self._selected:
             return
         self._selected = task_id
         placed = self.layout_.nodes[task_id]
-        self.scroll_to_region(Region(placed.x, placed.y, BOX_WIDTH, BOX_HEIGHT), animate=False, force=True)
+        self.scroll_to_region(Region(placed.x, placed.y, BOX_WIDTH, BOX_HEIGHT), animate=False, force=True,
+                              center=center)
         self.refresh()
         self.post_message(self.Selected(self, task_id))
 
@@ -205,8 +218,22 @@ class DagView(ScrollView, can_focus=True):
     def _real(self, layer: int) -> list[str]:
         return [n for n in self.layout_.layers[layer] if n in self.nodes]
 
-    def action_move(self, dx: int, dy: int) -> None:
+    def action_cursor_up(self) -> None:
+        self.move(0, -1)
+
+    def action_cursor_down(self) -> None:
+        self.move(0, 1)
+
+    def action_cursor_left(self) -> None:
+        self.move(-1, 0)
+
+    def action_cursor_right(self) -> None:
+        self.move(1, 0)
+
+    def move(self, dx: int, dy: int) -> None:
         if self._selected is None:
+            if dx:
+                self.post_message(self.EdgeReached(self, dx))
             return
         here = self.layout_.nodes[self._selected]
         if dy:
@@ -222,8 +249,9 @@ class DagView(ScrollView, can_focus=True):
                 self.select(min(column, key=lambda n: (abs(self.layout_.nodes[n].y - here.y), n)))
                 return
             layer += dx
+        self.post_message(self.EdgeReached(self, dx))
 
-    def action_activate(self) -> None:
+    def action_jump(self) -> None:
         if self._selected is not None:
             self.post_message(self.Activated(self, self._selected))
 

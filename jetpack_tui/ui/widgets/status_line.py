@@ -49,6 +49,8 @@ class StatusState:
     summary: Summary | None = None
     #: alive / stale / dead / stopped, classified at render time.
     agents: dict[str, int] | None = None
+    #: The moment shown when the dashboard shows the past (time travel), in words.
+    past: str | None = None
 
 
 def liveness_counts(beats: Iterable[tuple[float | None, str]] | None, now: float,
@@ -96,6 +98,9 @@ def _t(text: str, style: str = "") -> Text:
 
 
 def _state_parts(state: StatusState) -> list[Part]:
+    if state.past is not None:  # the counts that follow are those of then
+        return [Part(STATE, [_t(f" ◀ PAST {state.past} ", "bold reverse"), _t(" ◀ PAST ", "bold reverse")],
+                     "state", keep=True)]
     if state.error:
         age = "?" if state.data_age is None else span(state.data_age)
         reason = clean(state.error)
@@ -118,7 +123,7 @@ def _place_parts(state: StatusState) -> list[Part]:
                   shorten_at=SOURCE)]
     if state.read_only:
         parts.append(Part(STATE, [_t("[read-only]", "bold"), _t("[ro]", "bold")], "state"))
-    if state.since_change is not None and not state.error:
+    if state.since_change is not None and not state.error and state.past is None:
         when = span(state.since_change)
         parts.append(Part(FRESH, [_t(f"changed {when} ago"), _t(f"{when} ago")], "fresh"))
     return parts
@@ -217,6 +222,7 @@ class StatusLine(Static):
         self._state = state
         self.set_class(bool(state.error), "-warning")
         self.set_class(state.paused and not state.error, "-paused")
+        self.set_class(state.past is not None, "-past")
         text = render_status(state, self.size.width or 10_000)
         if text.plain != self._shown:
             self._shown = text.plain

@@ -70,9 +70,9 @@ class TimePlot(Widget):
     TimePlot > .plot--series-0 { color: $success; }
     TimePlot > .plot--series-1 { color: $error; }
     TimePlot > .plot--series-2 { color: $warning; }
-    TimePlot > .plot--series-3 { color: $accent; }
-    TimePlot > .plot--series-4 { color: $primary; }
-    TimePlot > .plot--series-5 { color: $secondary; }
+    TimePlot > .plot--series-3 { color: $primary; }
+    TimePlot > .plot--series-4 { color: $secondary; }
+    TimePlot > .plot--series-5 { color: $accent; }
     """
 
     COMPONENT_CLASSES = {"plot--axis", "plot--label", "plot--title", "plot--empty", *SERIES_CLASSES}

@@ -30,7 +30,7 @@ def _holding(items: tuple, label: Callable[[object], str]) -> Text:
 def render_row(row: AgentRow, now: float, style: Callable[[str], str]) -> tuple[Text, ...]:
     agent = row.agent
     flag = FLAG if agent.problems else ""
-    heartbeat = "never" if row.age is None else span(row.age)
+    heartbeat = ("not seen" if row.past else "never") if row.age is None else span(row.age)
     return (
         key_cell(agent.id, flag + clean(agent.id), style="bold" if agent.problems else ""),
         Text(row.liveness, style=style(row.liveness)),

@@ -34,6 +34,8 @@ class AgentsView:
     liveness: str = "all"
     text: str = ""
     selected: str | None = None
+    #: The past moment shown (time travel), ``None`` when live.
+    moment: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class AgentRow:
     tasks: tuple[Task, ...] = ()
     reservations: tuple[Any, ...] = ()
     leases: tuple[Lease, ...] = ()
+    #: A row of the past (time travel): no heartbeat seen is "not seen then", not "never".
+    past: bool = False
 
     @property
     def id(self) -> str:

@@ -7,6 +7,9 @@ tasks, ``f`` cycles all / alive / stale / dead, ``enter`` opens the agent
 read-only): release everything a dead agent holds (``r``), deregister
 (``D``), both confirmed and refused when the agent heartbeated or
 re-registered since the operator saw it; write to it (``m``).
+
+Time travel (``t``): at a moment in the past it shows each agent's liveness
+and the tasks it owned then (:mod:`.past`); actions refuse.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from .columns import AgentTable, render_row
 from .data import (LIVENESS_FILTERS, AgentRow, AgentsLoaded, AgentsView, Holdings, fetch_agents, make_row, matches,
                    reported_note)
 from .detail import render_agent
+from .past import AgentsThenLoaded, fetch_agents_past
 
 
 class AgentsPane(TablePane):
@@ -48,11 +52,13 @@ class AgentsPane(TablePane):
     WRITE_ACTIONS = frozenset({"release", "deregister", "message"})
     QUICK_FILTERS = LIVENESS_FILTERS
     FILTER_HINT = "/ id, skill, task"
+    TIME_TRAVEL = True
 
     BINDINGS = [
         Binding("r", "release", "Release all", id="agents.release"),
         Binding("D", "deregister", "Deregister", id="agents.deregister"),
         Binding("m", "message", "Message", id="agents.message"),
+        Binding("t", "time_travel", "Time travel", id="agents.time_travel"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -60,21 +66,30 @@ class AgentsPane(TablePane):
         self.view = AgentsView()
         self.agents: dict[str, Any] = {}
         self.holdings = Holdings()
+        #: The rows at the past moment shown (``None`` when live), and what is not known then.
+        self.past_rows: list[AgentRow] | None = None
+        self.past_notes: tuple[str, ...] = ()
+        self._past = None
+
+    def on_mount(self) -> None:
+        self._past = self.jetpack.time.states  # the worker reads the past through it
 
     def make_table(self) -> AgentTable:
         return AgentTable(lambda row, now: render_row(row, now, Palette(self.app)), id="agents-table")
 
     # -- contract --------------------------------------------------------------
     def view_state(self) -> AgentsView:
-        return replace(self.view, selected=self.table.selected_id)
+        return replace(self.view, selected=self.table.selected_id, moment=self.moment)
 
-    def fetch(self, dl: DataLayer, request: FetchRequest) -> Iterable[AgentsLoaded]:
+    def fetch(self, dl: DataLayer, request: FetchRequest) -> Iterable[AgentsLoaded | AgentsThenLoaded]:
+        if request.view.moment is not None:
+            return fetch_agents_past(dl, self._past, request)
         return fetch_agents(dl, request)
 
     @while_running
     def tick(self, now: float) -> None:
-        self.now = now
-        self._show(now)
+        self.now = self.display_now()
+        self._show(self.now)
 
     def quick(self) -> str:
         return self.view.liveness
@@ -109,12 +124,25 @@ class AgentsPane(TablePane):
         self.agents.update(message.changed)
         if message.holdings is not None:
             self.holdings = message.holdings
+        self.past_rows, self.past_notes = None, ()
         self.now = self.jetpack.clock()
         self._show(self.now)
         self.settle_jump("agent")
         self.mark_loaded()
 
+    @while_running
+    def on_agents_then_loaded(self, message: AgentsThenLoaded) -> None:
+        if not self.current(message):
+            return
+        self.past_rows, self.past_notes = message.rows, message.notes
+        self.now = message.moment
+        self._show(self.now)
+        self.settle_jump("agent")
+        self.mark_loaded()
+
     def rows(self, now: float) -> list[AgentRow]:
+        if self.past_rows is not None:
+            return list(self.past_rows)
         thresholds = self.jetpack.settings.liveness
         return [make_row(self.agents[k], self.holdings, thresholds, now) for k in sorted(self.agents)]
 
@@ -122,14 +150,18 @@ class AgentsPane(TablePane):
         every = self.rows(now)
         shown = [row for row in every if matches(row, self.view)]
         self.table.show(((row.id, row) for row in shown), now)
-        counts = {name: sum(1 for r in every if r.liveness == name) for name in LIVENESS_FILTERS[1:]}
+        counts = {name: sum(1 for r in every if r.liveness == name) for name in (*LIVENESS_FILTERS[1:], "unknown")}
         summary = Text(f"{len(every)} agents: {counts['alive']} alive, {counts['stale']} stale, "
                        f"{counts['dead']} dead" + (f", {counts['stopped']} stopped" if counts["stopped"] else ""))
         if self.view.liveness != "all" or self.view.text:
             summary.append(f" · showing {len(shown)} ({self.view.liveness}"
                            f"{', matching ' + repr(clean(self.view.text)) if self.view.text else ''})")
-        if self.holdings.truncated:
+        if counts.get("unknown"):
+            summary.append(f", {counts['unknown']} unknown")
+        if self.holdings.truncated and self.past_rows is None:
             summary.append(" · holdings truncated", style="bold")
+        for note in self.past_notes if self.past_rows is not None else ():
+            summary.append(f" · {clean(note)}", style="italic")
         self.set_summary(summary)
         self._show_detail()
 

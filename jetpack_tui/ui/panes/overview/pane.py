@@ -6,6 +6,10 @@ unacked messages, time since the last sync.
 Every figure is focusable (``j``/``k`` or arrows move between them) and
 ``enter`` jumps to the pane that explains it with the matching filter.
 Figures are keyed widgets: only those whose text changed are redrawn.
+
+Below them, trend lines of the last 12 hours (:mod:`.trends`), read in their
+own worker every minute while the Overview is shown; ``w`` opens the full
+trends view.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from jetpack_tui.data.insight import WINDOWS
 from jetpack_tui.data.protocol import DataLayer
 
 from ...safe_text import clean
@@ -28,7 +33,9 @@ from ..base import FetchRequest, Pane
 from ..kit.lifecycle import while_running
 from ..kit.palette import Palette
 from .data import HOURS, THROTTLE, TIMED, TIMED_EVERY, OverviewData, OverviewView, Throttle, fetch_overview
+from ..kit.recompute import Recompute
 from .figures import Figure, figures, hourly, hourly_chart, sync_text
+from .trends import EVERY, POINTS, WINDOW, render_trends
 
 GROUPS = ("Tasks", "Agents", "Needs attention")
 VALUE_WIDTH = 6
@@ -76,6 +83,7 @@ class OverviewPane(Pane):
     BINDINGS = [
         Binding("j,down", "cursor_down", "Next figure", show=False, id="overview.next"),
         Binding("k,up", "cursor_up", "Previous figure", show=False, id="overview.previous"),
+        Binding("w", "trends", "Trends", id="overview.trends"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -90,6 +98,16 @@ class OverviewPane(Pane):
         #: When the time-moving sections (:data:`TIMED`) were last read (monotonic).
         self._timed_at = time.monotonic()
         self.now = 0.0
+        self.trends_recompute: Recompute[str] | None = None
+        self._trends_asked = -1e18
+        #: The trend lines have been drawn once (tests and screenshots wait for it).
+        self.trends_shown = False
+
+    def on_mount(self) -> None:
+        app = self.jetpack
+        self.trends_recompute = Recompute(
+            self, lambda window: app.insight.trends(window, step=WINDOWS[window][0] / POINTS),
+            lambda _window, result: self._show_trends(result), name="overview-trends", min_interval=EVERY / 2)
 
     def compose(self) -> ComposeResult:
         # Scrolls when the terminal is short (80x24): the focused figure is kept in view.
@@ -102,6 +120,9 @@ class OverviewPane(Pane):
             yield Static(Text(f"Completed per hour (last {HOURS} h)", style="bold underline"),
                          classes="overview-heading")
             yield Static(Text(""), id="overview-hourly")
+            yield Static(Text(f"Trends (last {WINDOW.replace('h', ' h')}) · w: the full view", style="bold underline"),
+                         classes="overview-heading")
+            yield Static(render_trends(None), id="overview-trends")
         yield Static(Text("enter: open the pane that explains a figure · j/k: move", style="dim"),
                      id="overview-help")
 
@@ -121,6 +142,22 @@ class OverviewPane(Pane):
             self.skipped |= TIMED  # re-read: their figures move with the clock
         if self.skipped and time.monotonic() - self._skipped_at >= THROTTLE:
             self.request_detail()  # read what the throttle skipped
+        self._ask_trends()
+
+    def _ask_trends(self) -> None:
+        """Shown: the trend lines follow the clock (every :data:`EVERY` s), not each change."""
+        if self.trends_recompute is not None and time.monotonic() - self._trends_asked >= EVERY:
+            self._trends_asked = time.monotonic()
+            self.trends_recompute.request(WINDOW, urgent=True)
+
+    def _show_trends(self, result: Any) -> None:
+        error = f"{result.__class__.__name__}: {result}" if isinstance(result, Exception) else None
+        self.query_one("#overview-trends", Static).update(render_trends(None if error else result, error))
+        self.trends_shown = True
+
+    def action_trends(self) -> None:
+        """``w``: the trends over a window, with axes."""
+        self.jetpack.action_trends()
 
     def selected_key(self) -> str | None:
         focused = self.screen.focused
@@ -159,6 +196,7 @@ class OverviewPane(Pane):
         if not self.loaded and (focused is None or self not in focused.ancestors_with_self):
             self.call_after_refresh(self.focus_main)
         self.mark_loaded()
+        self._ask_trends()
 
     def _sync(self) -> tuple[str, str, str]:
         refresher = self.jetpack.refresher

@@ -30,7 +30,7 @@ MAIL_LIMIT = 50
 CHILD_LIMIT = 50
 
 
-def _dep_tree(dl: DataLayer, root: Task) -> list[DepNode]:
+def dep_tree(dl: DataLayer, root: Task) -> list[DepNode]:
     """Breadth-first dependencies of ``root`` (bounded), one query per level."""
     nodes: list[DepNode] = []
     seen = {root.id}
@@ -72,7 +72,7 @@ def fetch_detail(dl: DataLayer, task_id: str) -> TaskDetail | None:
     reservations = _noted(notes, "reservations", dl.reservations.list, active_only=False, task_id=task_id,
                           limit=MAIL_LIMIT)
     return TaskDetail(task=task, blockers=blockers, parent=parent, children=children,
-                      dep_tree=_dep_tree(dl, task), history=dl.tasks.history(task_id),
+                      dep_tree=dep_tree(dl, task), history=dl.tasks.history(task_id),
                       mail=mail, reservations=reservations, notes=notes)
 
 

@@ -25,18 +25,23 @@ class TaskView:
     more_after: bool = False
     #: A text filter's count is older than the rows shown: count again.
     count_due: bool = False
+    #: The past moment shown (time travel), ``None`` when live.
+    moment: float | None = None
 
 
 class TasksPage(PaneData):
     """A full page read for ``query`` (first paint, filter/sort/page change, reload).
     ``offset`` is the first row's position counted from the start."""
 
-    def __init__(self, generation: int, query: TaskQuery, tasks: list[Task], total: int, offset: int) -> None:
+    def __init__(self, generation: int, query: TaskQuery, tasks: list[Task], total: int, offset: int,
+                 *, sorted_by: str | None = None) -> None:
         super().__init__(generation)
         self.query = query
         self.tasks = tasks
         self.total = total
         self.offset = offset
+        #: The sort actually used (the past board sorts many tasks by id).
+        self.sorted_by = sorted_by or query.order_by
 
 
 class TasksChanged(PaneData):

@@ -7,6 +7,9 @@ rows; ``pgdn`` at the last row or ``]`` for the next page, ``G`` for the
 real end).  A change from the feed is placed by SQL (``dl.tasks.order_of``
 over the page's ids and the changed ids) and applied row by row; the total
 comes from the status counts of the same refresh.
+
+Time travel (``t``): while the time bar shows a moment in the past, the
+board shows the tasks as they were then (:mod:`.past`); write keys refuse.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .detail import render_detail
 from .fetch import fetch_tasks
 from .messages import TaskDetailLoaded, TasksChanged, TasksPage, TaskView
 from .operator import WRITE_ACTIONS, TaskOperator
+from .past import fetch_past
 from .query import QUICK_FILTERS, SORT_COLUMNS, TaskQuery
 from .table import TaskTable
 
@@ -49,6 +53,7 @@ class TasksPane(TablePane):
     QUICK_FILTERS = QUICK_FILTERS
     FILTER_HINT = "/ id, title, @agent"
     MARKABLE = True
+    TIME_TRAVEL = True
 
     BINDINGS = [
         Binding("s", "sort", "Sort", show=False, id="tasks.sort"),
@@ -58,7 +63,8 @@ class TasksPane(TablePane):
         Binding("T", "task_context", "Task context", show=False, id="tasks.context"),
         Binding("a", "assign", "Assign", id="tasks.assign"),
         Binding("r", "release", "Release", id="tasks.release"),
-        Binding("t", "retry", "Retry", id="tasks.retry"),
+        Binding("u", "retry", "Retry", id="tasks.retry"),
+        Binding("t", "time_travel", "Time travel", id="tasks.time_travel"),
         Binding("X", "cancel_task", "Cancel task", show=False, id="tasks.cancel"),
         Binding("plus", "priority(-1)", "Raise priority", show=False, id="tasks.priority_up"),
         Binding("minus", "priority(1)", "Lower priority", show=False, id="tasks.priority_down"),
@@ -77,6 +83,9 @@ class TasksPane(TablePane):
         self._detail_timer: Timer | None = None
         self._cursor_after_load: int | None = None
         self._header = ""
+        #: The sort of the rows shown, when it is not the query's (the past board sorts many by id).
+        self._sorted_by: str | None = None
+        self._past = None
 
     def make_table(self) -> TaskTable:
         return TaskTable(id="tasks-table")
@@ -86,6 +95,7 @@ class TasksPane(TablePane):
         return self.query_one(TaskTable)
 
     def on_mount(self) -> None:
+        self._past = self.jetpack.time.states  # the worker reads the past through it
         self._update_header()
         self.table.set_sort_marker(self.query_state.order_by, self.query_state.descending)
 
@@ -93,9 +103,11 @@ class TasksPane(TablePane):
     def view_state(self) -> TaskView:
         due = self.total_stale and bool(self.query_state.text) and time.monotonic() - self._count_at >= COUNT_EVERY
         return TaskView(self.query_state, self.table.selected_id, self.drawer_open, tuple(self.table.shown_keys()),
-                        self.table.more_after, due)
+                        self.table.more_after, due, self.moment)
 
     def fetch(self, dl: DataLayer, request: FetchRequest) -> Iterable[PaneData]:
+        if request.view.moment is not None:
+            return fetch_past(dl, self._past, request)
         return fetch_tasks(dl, request)
 
     def selected_task(self) -> Task | None:
@@ -143,8 +155,8 @@ class TasksPane(TablePane):
         return True
 
     def tick(self, now: float) -> None:
-        self.now = now
-        self.table.retick(now)
+        self.now = self.display_now()
+        self.table.retick(self.now)
 
     # -- applying data (UI thread) ----------------------------------------------------
     def on_tasks_page(self, message: TasksPage) -> None:
@@ -155,8 +167,9 @@ class TasksPane(TablePane):
             self._set_query(self.query_state.with_(offset=0, from_end=True))
             return
         self.first_row = message.offset
+        self._sorted_by = message.sorted_by if message.sorted_by != message.query.order_by else None
         at = self._cursor_after_load
-        self.table.show(((t.id, t) for t in message.tasks), self.jetpack.clock(), keep_cursor=at is None)
+        self.table.show(((t.id, t) for t in message.tasks), self.display_now(), keep_cursor=at is None)
         if at is not None:
             self.table.move_cursor(row=at if at >= 0 else max(self.table.row_count - 1, 0))
         self._cursor_after_load = None
@@ -209,7 +222,7 @@ class TasksPane(TablePane):
             note = message.error or "this task no longer exists"
             self.drawer.show(Text(f"{message.task_id}: {note}", style="italic"))
         else:
-            self.drawer.show(render_detail(message.detail, self.jetpack.clock()),
+            self.drawer.show(render_detail(message.detail, self.display_now()),
                              keep_scroll=self._detail_for == message.task_id)
         self._detail_for = message.task_id
 
@@ -254,10 +267,15 @@ class TasksPane(TablePane):
             of = f"of ~{max(total, last):,}" if self.total_stale else f"of {total:,}"
             rows = f"rows {self.first_row + 1:,}–{last:,} {of}"
         marks = f" · {len(table.marked)} marked" if table.marked else ""
-        text = f"{self.query_state.describe()} · {rows}{marks}"
+        sorted_by = f" · sorted by id (too many tasks then to sort by {self._sorted_by_wanted()})" \
+            if self._sorted_by else ""
+        text = f"{self.query_state.describe()} · {rows}{marks}{sorted_by}"
         if text != self._header:
             self._header = text
             self.set_summary(Text(text))
+
+    def _sorted_by_wanted(self) -> str:
+        return self.query_state.order_by.replace("_", " ")
 
     def on_task_table_edge_reached(self, message: TaskTable.EdgeReached) -> None:
         message.stop()
