@@ -32,6 +32,7 @@ from .modals.help_screen import HelpScreen
 from .refresh import Refresher
 from .safe_text import clean
 from .screens.dashboard import DashboardScreen
+from .screens.trends import TrendsScreen
 from .timetravel import TimeTravel
 
 #: ``jetpack_tui/styles`` links to the top-level ``styles/`` in the source tree
@@ -185,8 +186,6 @@ class JetpackApp(App):
 
     def action_trends(self) -> None:
         """The trends view (the Overview's ``w``, the palette)."""
-        from .screens.trends import TrendsScreen
-
         if not isinstance(self.screen, TrendsScreen):
             self.push_screen(TrendsScreen())
 

@@ -72,10 +72,13 @@ def places() -> list[tuple[str, list[type]]]:
     from .panes.registry import PANES
     from .screens.dashboard import DashboardScreen
 
+    from .widgets.time_bar import TimeBar
+
     out: list[tuple[str, list[type]]] = []
     for pane in PANES:
         parts = [cls for cls in getattr(pane, "PARTS", ()) if isinstance(cls, type)]
         out.append((f"the {pane.TITLE} pane", [*parts, pane, DashboardScreen, JetpackApp]))
+    out.append(("the time bar", [TimeBar, DashboardScreen, JetpackApp]))
     for modal in sorted((c for c in _ours() if issubclass(c, ModalScreen)), key=lambda c: c.__name__):
         out.append((f"the {modal.__name__} dialog", [modal]))
     return out

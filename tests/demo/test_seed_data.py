@@ -97,3 +97,32 @@ def test_small_sizes_progress_and_refusal(tmp_path):
         build_demo_database(tmp_path / "tiny.db")
     with pytest.raises(ValueError):
         build_demo_database(tmp_path / "neg.db", tasks=-1)
+
+
+def test_the_audit_history_tells_how_every_task_got_where_it_is(seeded):
+    """The history replays to the rows, in time order, dependencies first,
+    with claims, completions, failures and retries spread over the hours."""
+    from jetpack_tui.data.insight import Insight
+
+    manifest, dl = seeded
+    insight = Insight(dl, persist=False)
+    now = {t.id: (t.status, t.claimed_by) for t in dl.tasks.list(limit=None)}
+    assert {t.id: (t.status, t.owner) for t in insight.state_at(manifest.now)} == now
+    events = dl.engine.rows("SELECT id, task_id, at, action, from_status, to_status FROM task_events ORDER BY id")
+    assert [e[2] for e in events] == sorted(e[2] for e in events) and events[-1][2] <= manifest.now
+    assert manifest.now - events[0][2] >= 10 * 3600  # the trends' 12 h window has something to show
+    actions = {e[3] for e in events}
+    assert {"create", "claim", "start", "complete", "fail", "cancel", "set_priority"} <= actions
+    completed_at = {e[1]: e[2] for e in events if e[5] == "completed"}
+    first_claim = {}
+    for _id, task_id, at, action, *_ in events:
+        if action == "claim":
+            first_claim.setdefault(task_id, at)
+    for task in dl.tasks.list(limit=None):
+        for dep in task.dependencies:
+            if task.id in first_claim and dep in completed_at:
+                assert completed_at[dep] <= first_claim[task.id], (task.id, dep)
+    retried = [e for e in events if e[3] == "fail" and e[5] == "pending"]
+    assert retried, "a failure that went back to the queue"
+    beats = dl.engine.rows("SELECT count(*), min(at) FROM change_log WHERE tbl = 'agents' AND op = 'update'")
+    assert beats[0][0] > 1000 and manifest.now - beats[0][1] >= 2 * 3600

@@ -183,7 +183,8 @@ def test_the_keys_table_of_the_readme_lists_every_binding_of_the_panes():
     keys = readme[readme.index("### Keys"):readme.index("## The DataLayer for agents")]
     documented = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", keys))
     ours = {i for i in binding_ids() if i.split(".")[0] in {"pane", "tasks", "agents", "mail", "reservations",
-                                                             "memory", "app", "table"}}
+                                                             "memory", "app", "table", "overview", "graph", "dag",
+                                                             "time", "trends"}}
     missing = sorted(ours - documented)
     assert not missing, f"the README's key table does not mention {missing}"
 

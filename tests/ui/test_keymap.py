@@ -49,12 +49,18 @@ def test_a_key_means_one_verb_in_every_pane():
                 clashes.append(f"{key!r}: {first[0]} in {first[1]}, {verb} in {pane.PANE_ID}")
     assert clashes == []
     assert seen["r"][0] == "release" and seen["m"][0] == "message" and seen["a"][0] == "assign"
+    assert seen["t"][0] == "time_travel" and seen["u"][0] == "retry"  # t is time travel wherever it is bound
 
 
 def test_no_key_is_bound_twice_in_one_place_by_default():
     assert collisions({}) == []
     for place, classes in places():
         assert classes, place
+    names = [place for place, _classes in places()]
+    assert {"the Graph pane", "the time bar", "the TrendsScreen dialog", "the DiffScreen dialog"} <= set(names)
+    # a remapping that hides another key of the time bar is reported there
+    assert any("time.diff = 'space' collides with time.mark in the time bar" in p
+               for p in collisions({"time.diff": "space"}))
 
 
 def test_unknown_ids_and_collisions_are_reported():

@@ -9,6 +9,7 @@ Regenerate after a deliberate change with ``pytest tests/ui/test_snapshots.py
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -23,6 +24,7 @@ from jetpack_tui.ui.modals.help_screen import HelpScreen
 from jetpack_tui.ui.panes.tasks.table import TaskTable
 
 from .fixtures import build, frozen
+from .history_fixtures import T0, history, open_app  # noqa: F401
 from .panes_fixtures import settle, swarm  # noqa: F401
 
 SIZE = (120, 36)
@@ -88,6 +90,9 @@ class TestPanes:
     def test_pane(self, swarm, snap_compare, pane, size):  # noqa: F811
         async def ready(pilot):
             await settle(pilot, pane)
+            if pane == "overview":  # the trend lines come from their own worker
+                overview = pilot.app.dashboard.active_pane
+                await _until(pilot, lambda: overview.trends_shown, "the trend lines")
             if pane == "mail":
                 await pilot.press("j")  # the help thread, with the operator's own mail
                 await settle(pilot, pane)
@@ -152,3 +157,85 @@ class TestDialogs:
             await pilot.pause()
 
         assert snap_compare(swarm.app("agents"), terminal_size=SIZE, run_before=run)
+
+
+@pytest.fixture
+def utc(monkeypatch):
+    """Times on screen are local: pin the zone so the pictures are the same everywhere."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def history_app(history, monkeypatch, utc):  # noqa: F811
+    """An app on the constructed history, opened by a relative path (the status line shows it)."""
+    _scenario, path = history
+    monkeypatch.chdir(os.path.dirname(path))
+    made = []
+
+    def make(start_pane: str = "tasks"):
+        app = open_app(os.path.basename(path), start_pane=start_pane)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.dl.close()
+
+
+async def _quiet(pilot, pane_id: str) -> None:
+    app = pilot.app
+
+    def done() -> bool:
+        panes = app.dashboard.query(f"#pane-{pane_id}")  # nothing yet while the app starts
+        if not panes:
+            return False
+        pane = panes.first()
+        extra = getattr(pane, "recompute", None)
+        return pane.loaded and not pane.stale and not app.refresher.busy and not (extra is not None and extra.busy)
+
+    await _until(pilot, done, f"{pane_id} settled")
+    await pilot.pause()
+
+
+class TestInsight:
+    """The graph pane, the trends view and the time bar on the constructed history."""
+
+    @pytest.mark.parametrize("size", PANE_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_graph_pane(self, history_app, snap_compare, size):
+        async def run(pilot) -> None:
+            await _quiet(pilot, "graph")
+            pilot.app.dashboard.active_pane.jump_to("b")
+            await _quiet(pilot, "graph")
+            await _until(pilot, lambda: pilot.app.dashboard.active_pane.result.focus == "b", "drawn around b")
+
+        assert snap_compare(history_app("graph"), terminal_size=size, run_before=run)
+
+    @pytest.mark.parametrize("size", PANE_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_trends_view(self, history_app, snap_compare, size):
+        async def run(pilot) -> None:
+            await _quiet(pilot, "overview")
+            await pilot.press("w")
+            await _until(pilot, lambda: getattr(pilot.app.screen, "trends", None) is not None, "the trends")
+            await pilot.pause()
+
+        assert snap_compare(history_app("overview"), terminal_size=size, run_before=run)
+
+    @pytest.mark.parametrize("size", PANE_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_time_bar(self, history_app, snap_compare, size):
+        async def run(pilot) -> None:
+            app = pilot.app
+            await _quiet(pilot, "tasks")
+            app.dashboard.active_pane.apply_filter(quick="all")
+            await _quiet(pilot, "tasks")
+            await pilot.press("t")
+            await _until(pilot, lambda: app.time.past, "the time bar")
+            await pilot.press("slash", *str(int(T0 + 200)), "enter")
+            await _until(pilot, lambda: app.time.moment == T0 + 200 and app.time.summary is not None
+                         and app.time.summary.moment == T0 + 200, "the moment")
+            await _quiet(pilot, "tasks")
+
+        assert snap_compare(history_app("tasks"), terminal_size=size, run_before=run)

@@ -25,7 +25,9 @@ from .source import Reader, bulk, by_ids, json_items, reader_of, text
 
 
 def _gone(task_id: str, status: str, owner: str | None) -> Node:
-    """A task unfinished then that no longer exists: nothing known but its state."""
+    """A task unfinished then that no longer exists (a foreign writer deleted
+    it): nothing is known but its state then; its dependency list went with
+    it, so it counts as having none."""
     return Node(task_id, "(no longer exists)", status, "medium", (), True, (), True, owner, None, None, None,
                 None, None)
 

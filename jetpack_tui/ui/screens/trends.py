@@ -27,6 +27,7 @@ from textual.widgets import Static
 from jetpack_tui.data.insight import Trends
 
 from ..panes.kit.recompute import Recompute
+from ..panes.overview.trends import known
 from ..safe_text import clean
 from ..timefmt import span
 from ..widgets.time_plot import Series, TimePlot
@@ -53,7 +54,7 @@ WIDE = (120, 36)
 
 
 def series_of(trends: Trends, fields: list[tuple[str, str]]) -> list[Series]:
-    return [Series(label, trends.series(name)) for label, name in fields]
+    return [Series(label, known(trends, name)) for label, name in fields]
 
 
 class TrendsScreen(ModalScreen[None]):

@@ -52,8 +52,8 @@ class DagView(ScrollView, can_focus=True):
         # Action names are the tables' (cursor_*, jump): one key, one verb in every pane.
         Binding("up,k", "cursor_up", "Up", show=False, id="dag.up"),
         Binding("down,j", "cursor_down", "Down", show=False, id="dag.down"),
-        Binding("left,h", "cursor_left", "Dependencies", id="dag.left"),
-        Binding("right,l", "cursor_right", "Dependents", id="dag.right"),
+        Binding("left,h", "cursor_left", "Dependencies", show=False, id="dag.left"),
+        Binding("right,l", "cursor_right", "Dependents", show=False, id="dag.right"),
         Binding("enter", "jump", "Open", id="dag.open"),
     ]
 

@@ -32,6 +32,7 @@ from textual.widgets import Input, Static
 
 from jetpack_tui.data.insight.moments import HELP, MomentError, parse_moment
 
+from ..modals.diff_view import DiffScreen
 from ..safe_text import clean, shorten
 from ..timetravel import PastSummary, relative, stamp
 
@@ -184,8 +185,6 @@ class TimeBar(Vertical, can_focus=True):
         self.show_moment()
 
     def action_diff(self) -> None:
-        from ..modals.diff_view import DiffScreen
-
         time = self.jetpack.time
         if time.moment is None:
             return

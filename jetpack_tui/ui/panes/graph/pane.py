@@ -61,7 +61,7 @@ class GraphPane(Pane):
     TIME_TRAVEL = True
 
     BINDINGS = [
-        Binding("c", "centre", "Draw around this", id="graph.centre"),
+        Binding("c", "centre", "Centre", id="graph.centre"),
         Binding("t", "time_travel", "Time travel", id="graph.time_travel"),
     ]
 

@@ -37,10 +37,16 @@ LINES = (
 )
 
 
+def known(trends: Trends, name: str) -> list[tuple[float, float | None]]:
+    """``trends.series(name)`` with the intervals that end before the rollups
+    begin blanked: a count there is "not known", not "nothing happened"."""
+    start = trends.covered_from
+    return [(x, None if start is None or x <= start else value) for x, value in trends.series(name)]
+
+
 def spark(values: list[float | None]) -> str:
     """One character per value, scaled to the largest; unknown values are blank."""
-    known = [v for v in values if v is not None]
-    top = max(known, default=0)
+    top = max((v for v in values if v is not None), default=0)
     out = []
     for value in values:
         if value is None:
@@ -60,12 +66,12 @@ def render_trends(trends: Trends | None, error: str | None = None) -> Text:
         return Text("reading the audit log…", style="italic")
     out = Text()
     for label, name, how in LINES:
-        values = [v for _x, v in trends.series(name)]
-        known = [v for v in values if v is not None]
+        values = [v for _x, v in known(trends, name)]
+        present = [v for v in values if v is not None]
         if how == "sum":
-            figure = f"{sum(known):,.0f} in {WINDOW}" if known else "—"
+            figure = f"{sum(present):,.0f} in {WINDOW}" if present else "—"
         else:
-            figure = f"{known[-1]:,.0f} now" if known and values[-1] is not None else "— now"
+            figure = f"{present[-1]:,.0f} now" if present and values[-1] is not None else "— now"
         out.append(f"{label:>12} ", style="bold")
         out.append(spark(values))
         out.append(f"  {figure}\n")
