@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from modes import dl_any  # noqa: F401 - fixture
 from jetpack_tui.data import InvalidInputError, NotFoundError, create_local_data_layer
@@ -228,6 +228,7 @@ def searchable(tmp_path_factory):
 
 @settings(max_examples=120, deadline=None)
 @given(text=st.text(max_size=300))
+@example(text="㋀")  # found by Hypothesis: NFKD folds it to "1月", yet it holds no word character
 def test_any_text_is_a_valid_query(searchable, text):
     for layer in searchable:
         hits = layer.memories.search(text, k=5)
@@ -242,6 +243,14 @@ def test_hostile_strings_are_valid_queries(dl_any, searchable):
             assert isinstance(layer.memories.search(text), list)
     assert [h.keyword_rank for h in dl_any.memories.search('"quoted" AND (paren')] == [1]
     assert [h.memory.content for h in searchable[0].memories.search("cafe", embed=False)] == ["naïve café"]
+
+
+@pytest.mark.parametrize("text", ["㋀", "㍱", "㋀ ㍱", "⑴"])
+def test_symbols_that_fold_into_words_are_valid_queries(dl_any, text):
+    """Symbols whose compatibility form holds letters or digits (㋀ is "1月") but that are
+    no word characters themselves: the query has no word to give FTS5, so it finds nothing."""
+    dl_any.memories.store("notes for 1月 and hpa")
+    assert isinstance(dl_any.memories.search(text, embed=False), list)
 
 
 # -- rows written by other clients -------------------------------------------------------
