@@ -26,7 +26,8 @@ from .errors import InvalidInputError, NotFoundError
 from .ids import new_id
 from .jsonvalues import dump_json
 from .keyword_search import KeywordSearch
-from .memory_models import MEMORY_SELECT, MEMORY_TYPES, Memory, MemoryHit, decode_embedding, memory_from_row
+from .memory_models import (MEMORY_SELECT, Memory, MemoryHit, check_memory_type, decode_embedding,
+                            memory_from_row)
 from .memory_ranking import fuse
 from .task_context import TaskContext, get_task_context
 from .paging import page
@@ -155,8 +156,7 @@ class Memories:
         _utf8(content, "content")
         if len(content) > MAX_CONTENT_CHARS:
             raise InvalidInputError(f"memory content is {len(content)} characters (at most {MAX_CONTENT_CHARS})")
-        if type not in MEMORY_TYPES:
-            raise InvalidInputError(f"type must be one of {', '.join(MEMORY_TYPES)}, not {type!r}")
+        check_memory_type(type)
         level = _importance_arg(importance)
         if level is None or not 0.0 <= level <= 1.0:
             raise InvalidInputError(f"importance must be between 0 and 1, not {importance!r}")
