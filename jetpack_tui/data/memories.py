@@ -350,4 +350,5 @@ class Memories:
 
     def get_task_context(self, task_id: str, k: int = 10) -> TaskContext:
         """Everything an agent reads before starting ``task_id`` (see :mod:`.task_context`)."""
-        return get_task_context(self._engine, self, task_id, k=k)
+        return get_task_context(self._engine, lambda text, n, embed: self.search(text, k=n, embed=embed),
+                                task_id, k=k)

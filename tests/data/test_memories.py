@@ -21,6 +21,7 @@ from hypothesis import example, given, settings, strategies as st
 from modes import dl_any  # noqa: F401 - fixture
 from jetpack_tui.data import InvalidInputError, NotFoundError, create_local_data_layer
 from jetpack_tui.data.embedders import DIMENSIONS, HashEmbedder, OpenAIEmbedder
+from jetpack_tui.data.mail_models import Message
 from jetpack_tui.data.memories import EXTERNAL_EMBEDDER
 from jetpack_tui.data.memory_models import MAX_TYPE_CHARS, MEMORY_TYPES
 from jetpack_tui.data.memory_ranking import RRF_K
@@ -408,6 +409,8 @@ def test_task_context_bundles_what_an_agent_needs(dl_any):
                                                                            {"tables": ["memories"]})]
     assert context.missing_dependencies == [] and context.problems == ()
     assert [m.id for m in context.messages] == ["m1", "m2"] and context.messages[1].payload == {"n": 2}
+    assert all(isinstance(m, Message) for m in context.messages)  # the mail model, as dl.messages has it
+    assert context.messages == dl_any.messages.for_task(task.id)
     assert context.messages[0].problems == ("payload: not valid JSON",)
     assert [m.id for m in context.task_memories] == [own.id]
     assert [h.memory.id for h in context.related_memories] == [related.id]
