@@ -8,8 +8,9 @@ cosine similarity (:mod:`.vector_index`), so exact identifiers and paraphrases
 are both found.  Vectors of different embedders are never compared.
 
 Storing is one INSERT (plus the embedder's own cost when it computes the
-vector); all search structures are either SQL triggers (FTS5) or built lazily
-in the searching process from the change feed.
+vector); all search structures are kept by SQL triggers (FTS5, the record of
+changed memories) or by the searching processes (the sign sketches of vector
+search, stored in blocks so a cold process loads them in milliseconds).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .schema_claims import CLAIMS_SQL
+from .schema_signs import SIGNS_SQL
 
 #: Tables of the seed with the columns each must have (a foreign database
 #: that has a table of the same name without them is refused).
@@ -305,6 +306,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "memories: keyword index", MEMORY_KEYWORD_SQL),
     Migration(4, "tasks: index for the board's default order", BOARD_ORDER_SQL),
     Migration(5, "tasks: readiness, skills key, claim order and counts kept by triggers", CLAIMS_SQL),
+    Migration(6, "memories: sign sketches of vector search persisted in blocks", SIGNS_SQL),
 ]
 
 
