@@ -15,11 +15,13 @@ record, for *every* writer (other languages, the ``sqlite3`` shell), which
 memory changed: a row in ``memory_sign_changes`` per insert, delete, or
 update of what search uses (embedding, embedder, type, importance, rowid).
 A searching process applies the changes to the blocks it reads, and writes
-the patched blocks back once enough have piled up (compare-and-swap on the
-block's ``version``, deleting the changes it applied up to the ``seq`` it
-read).  Storing a memory therefore costs one more small INSERT, done by the
-trigger.  ``seq`` is AUTOINCREMENT: a number is never reused, so "every
-change up to ``seq`` S" means the same rows to every process.
+the patched blocks back once enough have piled up: a compare-and-swap on the
+block's ``version`` that, in the same transaction, deletes the change
+records it applied, by ``seq``.  ``seq`` is AUTOINCREMENT, so a number is
+never reused: a record made after the process read them is never deleted
+by it.  Storing a memory costs one more small INSERT, done by the trigger
+(measured: +0.02 ms on a 0.31 ms ``store``; no index on ``memory_rowid``
+for the same reason).
 
 Existing memories are all recorded as changed by the migration: the first
 search after it builds the blocks once (the old cost, once per database).
@@ -47,7 +49,6 @@ CREATE TABLE IF NOT EXISTS memory_sign_changes (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   memory_rowid INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS memory_sign_changes_row ON memory_sign_changes(memory_rowid);
 CREATE TRIGGER IF NOT EXISTS memories_signs_insert AFTER INSERT ON memories BEGIN
   INSERT INTO memory_sign_changes(memory_rowid) VALUES (NEW.rowid);
 END;

@@ -106,13 +106,17 @@ class VectorIndex:
         self._embedder, self._type = grown(self._embedder), grown(self._type)
         self._importance = grown(self._importance)
 
+    def _columns(self, block: SignBlock) -> tuple[np.ndarray, ...]:
+        """A block's arrays with its names turned into this cache's codes."""
+        codes = np.array([self._code(self._embedder_codes, e) for e in block.embedder_names] + [-1], np.int32)
+        kinds = np.array([self._code(self._type_codes, t) for t in block.type_names] + [-1], np.int32)
+        return block.rowids, block.signs, codes[block.embedders], kinds[block.types], block.importance
+
     def _put(self, block: SignBlock) -> None:
         """Put a block's rows in the cache (rows already cached are overwritten)."""
         if not len(block):
             return
-        codes = np.array([self._code(self._embedder_codes, e) for e in block.embedder_names] + [-1], np.int32)
-        kinds = np.array([self._code(self._type_codes, t) for t in block.type_names] + [-1], np.int32)
-        columns = (block.rowids, block.signs, codes[block.embedders], kinds[block.types], block.importance)
+        columns = self._columns(block)
         n = self._n
         rowids = columns[0]
         existing = self._rowids[:n]
@@ -151,23 +155,25 @@ class VectorIndex:
 
     def _load_blocks(self) -> None:
         """The stored blocks, brought up to date; written back when many changes piled up."""
-        high, changes, blocks, updated = current_blocks(self._engine, only_changed=False)
-        self._grow(sum(len(block) for block in blocks))
-        for block in blocks:
-            self._put(block)
+        changes, blocks, updated = current_blocks(self._engine, only_changed=False)
+        if blocks:  # in rowid order and disjoint: concatenated, not merged one by one
+            parts = [self._columns(block) for block in blocks]
+            self._rowids, self._sketches, self._embedder, self._type, self._importance = (
+                np.concatenate([part[i] for part in parts]) for i in range(5))
+            self._n = len(self._rowids)
         if changes >= FLUSH_AT:
-            self._save(high, updated)
+            self._save(updated)
 
     def _may_save(self) -> bool:
         return self.persisted and not self._engine.read_only and time.monotonic() >= self._save_after
 
-    def _save(self, high: int, blocks: list[SignBlock]) -> None:
+    def _save(self, blocks: list[SignBlock]) -> None:
         """Write blocks back (a block another process rewrote first is skipped: it did the work)."""
         if not self._may_save():
             return
         try:
             for block in blocks:
-                save(self._engine, block, high)
+                save(self._engine, block)
         except JetpackError as error:  # busy or offline: the blocks are a cache, try again later
             log.info("vector sketches not saved (retrying in %.0f s): %s", RETRY_SAVE_AFTER, error)
             self._save_after = time.monotonic() + RETRY_SAVE_AFTER
@@ -175,8 +181,8 @@ class VectorIndex:
     def _flush(self) -> None:
         """Fold the changes every writer recorded into the stored blocks (not this cache: it is current)."""
         if self._may_save() and pending_count(self._engine) >= FLUSH_AT:
-            high, _changes, _blocks, updated = current_blocks(self._engine, only_changed=True)
-            self._save(high, updated)
+            _changes, _blocks, updated = current_blocks(self._engine, only_changed=True)
+            self._save(updated)
 
     def _sketch_everything(self) -> None:
         self._grow(int(self._engine.value("SELECT count(*) FROM memories") or 0))

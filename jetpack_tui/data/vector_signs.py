@@ -31,6 +31,8 @@ from .vector_sketch import WORDS, sketch
 FLUSH_AT = 256
 #: Memory rows read per query while patching.
 READ_CHUNK = 1024
+#: Blocks read per query (~3.5 MB).
+BLOCKS_PER_READ = 16
 
 ROW_SQL = "SELECT rowid, embedding, embedder, type, importance FROM memories"
 _BLOCK_COLUMNS = "block, version, rowids, signs, embedders, types, importance, names"
@@ -38,7 +40,7 @@ _INSERT_SQL = (f"INSERT INTO memory_sign_blocks({_BLOCK_COLUMNS}) VALUES (?, ?, 
                " ON CONFLICT(block) DO NOTHING")
 _UPDATE_SQL = ("UPDATE memory_sign_blocks SET version = ?, rowids = ?, signs = ?, embedders = ?, types = ?,"
                " importance = ?, names = ? WHERE block = ? AND version = ?")
-_FORGET_SQL = ("DELETE FROM memory_sign_changes WHERE seq <= ? AND memory_rowid BETWEEN ? AND ?"
+_FORGET_SQL = ("DELETE FROM memory_sign_changes WHERE seq IN (SELECT value FROM json_each(?))"
                " AND EXISTS (SELECT 1 FROM memory_sign_blocks WHERE block = ? AND version = ?)")
 
 
@@ -63,6 +65,8 @@ class SignBlock:
     importance: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
     embedder_names: list[str] = field(default_factory=list)
     type_names: list[str] = field(default_factory=list)
+    #: ``seq`` of the recorded changes folded in (forgotten when it is saved).
+    applied: list[int] = field(default_factory=list)
 
     @property
     def bounds(self) -> tuple[int, int]:
@@ -102,6 +106,9 @@ def _names(codes: np.ndarray, names: list[str]) -> list[str | None]:
 
 def merged(block: SignBlock, fresh: SignBlock, gone: Iterable[int]) -> SignBlock:
     """``block`` with the rows of ``fresh`` put in (replacing) and ``gone`` rowids taken out."""
+    if not len(block):
+        fresh.version = block.version
+        return fresh
     drop = np.isin(block.rowids, np.fromiter(gone, np.int64)) | np.isin(block.rowids, fresh.rowids)
     keep = ~drop
     embedders = _names(block.embedders[keep], block.embedder_names) + _names(fresh.embedders,
@@ -129,11 +136,11 @@ def decode(row: tuple) -> SignBlock | None:
         listed = json.loads(names)
         block = SignBlock(
             number=int(number), version=int(version),
-            rowids=np.frombuffer(rowids, "<i8").astype(np.int64),
-            signs=np.frombuffer(signs, np.uint64).reshape(-1, WORDS),
-            embedders=np.frombuffer(embedders, "<i4").astype(np.int32),
-            types=np.frombuffer(types, "<i4").astype(np.int32),
-            importance=np.frombuffer(importance, "<f8").astype(np.float64),
+            rowids=np.frombuffer(rowids, "<i8").astype(np.int64, copy=False),  # read-only views: never
+            signs=np.frombuffer(signs, np.uint64).reshape(-1, WORDS),           # written, only copied
+            embedders=np.frombuffer(embedders, "<i4").astype(np.int32, copy=False),
+            types=np.frombuffer(types, "<i4").astype(np.int32, copy=False),
+            importance=np.frombuffer(importance, "<f8").astype(np.float64, copy=False),
             embedder_names=[str(n) for n in listed["embedders"]], type_names=[str(n) for n in listed["types"]],
         )
     except (TypeError, ValueError, KeyError, json.JSONDecodeError):
@@ -150,58 +157,80 @@ def decode(row: tuple) -> SignBlock | None:
 
 
 def read_blocks(engine: Engine, numbers: Iterable[int] | None = None) -> tuple[list[SignBlock], dict[int, int | None]]:
-    """Stored blocks in order (all, or those ``numbers``), and ``{number: version}`` of undecodable ones."""
-    sql = f"SELECT {_BLOCK_COLUMNS} FROM memory_sign_blocks"
-    params: tuple = ()
-    if numbers is not None:
-        sql += " WHERE block IN (SELECT value FROM json_each(?))"
-        params = (json.dumps(sorted(int(n) for n in numbers)),)
+    """Stored blocks in order (all, or those ``numbers``), and ``{number: version}`` of undecodable ones.
+
+    Read :data:`BLOCKS_PER_READ` at a time: the driver holds the GIL for a
+    whole query, and a dashboard thread must not wait for all 21 MB at once.
+    """
+    wanted = None if numbers is None else sorted(int(n) for n in numbers)
     good, bad = [], {}
-    for row in engine.rows(sql + " ORDER BY block", params):
-        block = decode(row)
-        if block is not None:
-            good.append(block)
+    after = -(2**53)  # the engine binds exact integers only (|n| <= 2**53)
+    while True:
+        if wanted is None:
+            rows = engine.rows(f"SELECT {_BLOCK_COLUMNS} FROM memory_sign_blocks WHERE block > ? ORDER BY block"
+                               " LIMIT ?", (after, BLOCKS_PER_READ))
         else:
-            bad[int(row[0])] = row[1] if isinstance(row[1], int) else None
-    return good, bad
+            page, wanted = wanted[:BLOCKS_PER_READ], wanted[BLOCKS_PER_READ:]
+            rows = engine.rows(f"SELECT {_BLOCK_COLUMNS} FROM memory_sign_blocks WHERE block IN"
+                               " (SELECT value FROM json_each(?)) ORDER BY block", (json.dumps(page),))
+        for row in rows:
+            block = decode(row)
+            if block is not None:
+                good.append(block)
+            else:
+                bad[int(row[0])] = row[1] if isinstance(row[1], int) else None
+        if (wanted is None and len(rows) < BLOCKS_PER_READ) or wanted == []:
+            return good, bad
+        after = int(rows[-1][0]) if rows else after
 
 
-def pending(engine: Engine) -> tuple[int, dict[int, set[int]]]:
-    """``(high, {block: rowids})``: every memory recorded as changed, up to ``seq`` high."""
-    high = int(engine.value("SELECT max(seq) FROM memory_sign_changes") or 0)
-    changed: dict[int, set[int]] = {}
-    for (rowid,) in engine.rows("SELECT DISTINCT memory_rowid FROM memory_sign_changes WHERE seq <= ?", (high,)):
-        changed.setdefault(int(rowid) // BLOCK_ROWS, set()).add(int(rowid))
-    return high, changed
+@dataclass
+class Changes:
+    """The recorded changes of one block: which memories, and the ``seq`` of each record."""
+
+    rowids: set[int] = field(default_factory=set)
+    seqs: list[int] = field(default_factory=list)
 
 
-def current_blocks(engine: Engine, *, only_changed: bool) -> tuple[int, int, list[SignBlock], list[SignBlock]]:
-    """``(high, changes, blocks, updated)``: the stored blocks (every one, or
-    only those with changes) brought up to date with the ``changes`` memories
-    recorded as changed up to ``seq`` high, in order, and which of them
-    differ from what is stored.
+def pending(engine: Engine) -> dict[int, Changes]:
+    """Every change recorded, by block (rows a foreign writer spoilt are left alone)."""
+    changed: dict[int, Changes] = {}
+    for seq, rowid in engine.rows("SELECT seq, memory_rowid FROM memory_sign_changes"):
+        if isinstance(rowid, int) and isinstance(seq, int):
+            entry = changed.setdefault(rowid // BLOCK_ROWS, Changes())
+            entry.rowids.add(rowid)
+            entry.seqs.append(seq)
+    return changed
+
+
+def current_blocks(engine: Engine, *, only_changed: bool) -> tuple[int, list[SignBlock], list[SignBlock]]:
+    """``(changes, blocks, updated)``: the stored blocks (every one, or only
+    those with changes) brought up to date with the ``changes`` recorded
+    changes, in order, and which of them differ from what is stored.
 
     The changes are read before the blocks and the blocks before the memory
     rows, so whatever another process writes meanwhile is either in what is
-    read here or recorded in a change after ``high`` (seen next time).
+    read here or recorded in a change not read yet (applied next time).
     """
-    high, changed = pending(engine)
+    changed = pending(engine)
     stored, broken = read_blocks(engine, changed if only_changed else None)
     by_number = {block.number: block for block in stored}
     blocks: list[SignBlock] = []
     updated: list[SignBlock] = []
     for number in sorted(set(by_number) | set(changed) | set(broken)):
         block = by_number.get(number)
+        changes = changed.get(number, Changes())
         if number in broken:
             block = rebuilt(engine, number, broken[number])
         elif number in changed:
-            block = patched(engine, block or SignBlock(number), changed[number])
+            block = patched(engine, block or SignBlock(number), changes.rowids)
         else:
             blocks.append(block)
             continue
+        block.applied = changes.seqs
         blocks.append(block)
         updated.append(block)
-    return high, sum(map(len, changed.values())), blocks, updated
+    return sum(len(c.seqs) for c in changed.values()), blocks, updated
 
 
 def pending_count(engine: Engine, at_most: int = FLUSH_AT) -> int:
@@ -237,11 +266,11 @@ def rebuilt(engine: Engine, number: int, version: int | None) -> SignBlock:
     return block
 
 
-def save(engine: Engine, block: SignBlock, high: int) -> bool:
+def save(engine: Engine, block: SignBlock) -> bool:
     """Store ``block`` if nobody rewrote it since it was read, and forget the
-    changes up to ``high`` in its range; ``False`` when another process
-    rewrote it first (or this engine is read-only).  Storage errors (busy,
-    offline) are raised: the caller decides when to try again.
+    changes it applied; ``False`` when another process rewrote it first (or
+    this engine is read-only).  Storage errors (busy, offline) are raised:
+    the caller decides when to try again.
 
     Neither statement depends on what another returned (the row count only
     feeds the answer), so the transaction can go to a Turso primary as one
@@ -251,7 +280,6 @@ def save(engine: Engine, block: SignBlock, high: int) -> bool:
     if engine.read_only:
         return False
     token = secrets.randbits(52)  # the engine binds exact integers only (|n| <= 2**53)
-    low, high_rowid = block.bounds
     names = json.dumps({"embedders": block.embedder_names, "types": block.type_names}, ensure_ascii=False)
     data = (block.rowids.astype("<i8").tobytes(), np.ascontiguousarray(block.signs).tobytes(),
             block.embedders.astype("<i4").tobytes(), block.types.astype("<i4").tobytes(),
@@ -262,10 +290,10 @@ def save(engine: Engine, block: SignBlock, high: int) -> bool:
             won = tx.execute(_INSERT_SQL, (block.number, token, *data))
         else:
             won = tx.execute(_UPDATE_SQL, (token, *data, block.number, block.version))
-        tx.execute(_FORGET_SQL, (high, low, high_rowid, block.number, token))
+        tx.execute(_FORGET_SQL, (json.dumps(block.applied), block.number, token))
         return won == 1
 
     won = engine.write(write, cas=True)
     if won:
-        block.version = token
+        block.version, block.applied = token, []
     return won

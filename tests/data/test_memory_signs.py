@@ -20,7 +20,7 @@ from jetpack_tui.data import create_local_data_layer
 from jetpack_tui.data.memories import EXTERNAL_EMBEDDER
 from jetpack_tui.data.schema_signs import BLOCK_ROWS
 from jetpack_tui.data.vector_index import VectorIndex
-from jetpack_tui.data.vector_signs import FLUSH_AT, current_blocks, pending, save
+from jetpack_tui.data.vector_signs import BLOCKS_PER_READ, FLUSH_AT, current_blocks, pending, read_blocks, save
 
 
 class CountingEngine:
@@ -124,11 +124,18 @@ def test_rowids_across_blocks_and_a_damaged_block_are_rebuilt(dl, db_path):
         (3 * BLOCK_ROWS + 5, unit(77).astype("<f4").tobytes(), EXTERNAL_EMBEDDER)))
     dl.engine.write(lambda tx: tx.execute(
         "INSERT INTO memories(rowid, id, type, content) VALUES (?, 'low', 'fact', 'no vector')", (-3,)))
-    high, changes, blocks, updated = current_blocks(dl.engine, only_changed=False)
-    assert changes == 10 and [b.number for b in blocks] == [b.number for b in updated] == [-1, 0, 3]
+    spread = range(5, 5 + BLOCKS_PER_READ + 2)  # more blocks than one read returns
+    dl.engine.write(lambda tx: [tx.execute(
+        "INSERT INTO memories(rowid, id, type, content, embedding, embedder) VALUES (?, ?, 'fact', 'x', ?, ?)",
+        (b * BLOCK_ROWS, f"spread-{b}", unit(b).astype("<f4").tobytes(), EXTERNAL_EMBEDDER)) for b in spread])
+    changes, blocks, updated = current_blocks(dl.engine, only_changed=False)
+    numbers = [-1, 0, 3, *spread]
+    assert changes == 10 + len(spread) and [b.number for b in blocks] == [b.number for b in updated] == numbers
     for block in updated:
-        assert save(dl.engine, block, high)
-    assert stored_state(dl) == (3, 0)
+        assert save(dl.engine, block)
+    assert stored_state(dl) == (len(numbers), 0)
+    assert [b.number for b in read_blocks(dl.engine)[0]] == numbers
+    assert [b.number for b in read_blocks(dl.engine, numbers[::-1])[0]] == numbers
     foreign(db_path, ("UPDATE memory_sign_blocks SET signs = X'00ff' WHERE block = 0", []),
             ("UPDATE memory_sign_blocks SET names = '{not json' WHERE block = 3", []))
     assert contents(VectorIndex(dl.engine)) == contents(VectorIndex(dl.engine, persisted=False))
@@ -139,19 +146,20 @@ def test_a_block_rewritten_since_it_was_read_is_not_overwritten(dl):
     """The compare-and-swap on the block version: a stale writer loses, and the
     changes it read stay recorded (nothing is forgotten that it did not store)."""
     [first] = fill(dl, 1)
-    high, _n, _blocks, [stale] = current_blocks(dl.engine, only_changed=True)
-    _h, _n, _b, [fresh] = current_blocks(dl.engine, only_changed=True)
-    assert save(dl.engine, fresh, high) and stored_state(dl) == (1, 0)
+    _n, _blocks, [stale] = current_blocks(dl.engine, only_changed=True)
+    _n, _blocks, [fresh] = current_blocks(dl.engine, only_changed=True)
+    assert save(dl.engine, fresh) and stored_state(dl) == (1, 0)
     dl.engine.write(lambda tx: tx.execute("UPDATE memories SET type = 'decision' WHERE id = ?", (first.id,)))
-    high2, changed = pending(dl.engine)
-    assert not save(dl.engine, stale, high2)  # refused: the version moved on since it was read
+    [changed] = pending(dl.engine).values()
+    stale.applied = changed.seqs  # even told to forget the new change, a losing writer deletes nothing
+    assert not save(dl.engine, stale)  # refused: the version moved on since it was read
     assert stored_state(dl) == (1, 1)  # the new change is still recorded
     stored = int(dl.engine.value("SELECT version FROM memory_sign_blocks"))
     assert stored == fresh.version != stale.version
     # The same save with the version it read succeeds, and then forgets the change.
-    _h, _n, _b, [current] = current_blocks(dl.engine, only_changed=True)
-    assert save(dl.engine, current, high2) and stored_state(dl) == (1, 0)
-    assert contents(VectorIndex(dl.engine))[min(changed[0])][2] == "decision"
+    _n, _blocks, [current] = current_blocks(dl.engine, only_changed=True)
+    assert save(dl.engine, current) and stored_state(dl) == (1, 0)
+    assert contents(VectorIndex(dl.engine))[min(changed.rowids)][2] == "decision"
 
 
 def test_a_read_only_process_searches_without_writing(db_path):
