@@ -213,11 +213,11 @@ def bench_store(dl, data: Dataset, count: int) -> dict:
             "embedded": statistics.median(embedded), "embed_only": statistics.median(embed_only)}
 
 
-def bench_change_record(folder: str, data: Dataset, count: int) -> dict:
+def bench_change_record(folder: str, name: str, data: Dataset, count: int) -> dict:
     """``store(embedding=...)`` on two fresh sibling databases, with and without the
     sign-change triggers, alternating so that the machine's load falls on both alike."""
     vectors, texts = data.draw(count)
-    layers = [create_local_data_layer(os.path.join(folder, f"record-{name}.db")) for name in ("with", "without")]
+    layers = [create_local_data_layer(os.path.join(folder, f"{name}-{way}.db")) for way in ("tracked", "untracked")]
     layers[1].engine.write(lambda tx: [tx.execute(f"DROP TRIGGER memories_signs_{kind}")
                                        for kind in ("insert", "update", "delete")])
     times: tuple[list[float], list[float]] = ([], [])
@@ -245,7 +245,7 @@ def run(size: int, kind: str, queries: int, sql_queries: int, store_count: int, 
             dl.memories.vector_index.rerank = rerank
         result = bench_search(dl, data, vectors, queries, sql_queries)
         store = bench_store(dl, data, store_count)
-    record = bench_change_record(folder, data, store_count)
+    record = bench_change_record(folder, f"record-{kind}-{size}", data, store_count)
     r = result
     depth = rerank or DEFAULT_RERANK
     print(f"\n== {kind}, {size:,} memories x {DIMENSIONS} (made in {made_s:.1f} s, stored in {fill_s:.1f} s),"
