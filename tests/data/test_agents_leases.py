@@ -124,7 +124,7 @@ def test_stop_gives_back_all_work_in_one_audited_transaction(dl):
         assert (task.status, task.claimed_by, task.attempts) == ("pending", None, 0)  # a stop is not a try
         assert [(e.actor, e.action) for e in dl.tasks.history(task.id)][-1] == ("a", "stop")
     assert dl.reservations.list(agent_id="a") == [] and len(dl.reservations.list(active_only=False)) == 1
-    assert dl.leases.get("deploy").agent_id is None
+    assert dl.leases.get("deploy") is None
     agent = dl.agents.get("a")
     assert (agent.liveness, agent.status, agent.current_task) == ("stopped", "stopped", None)
     assert agent.version == version + 1  # an operator's view of the running agent is now stale

@@ -65,6 +65,9 @@ def test_a_shell_agent_cannot_complete_a_task_that_changed_hands(agent, library)
 
 
 def test_mail_memory_and_usage_errors(agent, library):
+    typo = agent("send", "nobody-xyz", "hello?")
+    assert typo.returncode == REFUSED and "nobody-xyz" in typo.stderr  # a typo is not swallowed
+    library.agents.register("bob")
     sent = agent("send", "bob", "please review src/app.py", "--type", "review.request")
     assert sent.returncode == DONE and sent.stdout.startswith("sent msg-")
     inbox = agent("inbox", who="bob")
