@@ -24,7 +24,6 @@ from urllib.parse import quote
 from jetpack_tui.data.clock import parse_timestamp
 from jetpack_tui.data.insight.source import ConnectionReader
 from jetpack_tui.data.insight.stuck import LABELS, find_stuck
-from jetpack_tui.data.memory_models import MEMORY_TYPES
 from jetpack_tui.data.models import PRIORITIES, TASK_STATUSES, Liveness
 from jetpack_tui.data.reservation_models import RESERVATION_STATUSES, RESERVATION_TYPES
 from jetpack_tui.data.schema import SEED_COLUMNS, latest_version
@@ -46,8 +45,7 @@ VALUE_COLUMNS = (
     ("tasks", "priority", PRIORITIES, "warning"),
     ("file_reservations", "status", RESERVATION_STATUSES, "error"),
     ("file_reservations", "reservation_type", RESERVATION_TYPES, "warning"),
-    ("memories", "type", MEMORY_TYPES, "warning"),
-)
+)  # memories.type is free text (the seed's, and Jetpack's agents use their own labels): no check
 
 
 @dataclass(frozen=True)
