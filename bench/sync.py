@@ -198,7 +198,7 @@ def bare_writes_worker(url: str, row: str, count: int, barrier, results) -> None
 def pulls(url: str, folder: str, rounds: int) -> None:
     hrana = HranaClient(url)
     dl = open_layer(url, folder, "puller-2")
-    conn_pull = lambda: dl.engine.run(lambda: dl.engine._conn.pull())  # noqa: E731
+    conn_pull = lambda: dl.engine.run(lambda: dl.engine.replica.conn.pull())  # noqa: E731
     empty, changed, synced_empty, synced_changed, floor = [], [], [], [], []
     for n in range(rounds):
         t0 = time.perf_counter()

@@ -1,0 +1,95 @@
+"""Guard statements: SQL that fails unless the primary still looks as the
+replica did when a write was decided.
+
+A Hrana batch can make a step depend on whether an earlier step *succeeded*,
+never on what it returned.  So every check here turns a value test into
+success or failure: ``json_extract('1', CASE WHEN <test> THEN '$' ELSE
+'jetpack-stale' END)`` returns 1 when the test holds and fails with "bad
+JSON path: jetpack-stale" otherwise, an error no other statement produces
+(:func:`is_stale`).  Verified on tursodb 0.6.0 and 0.8.0-pre.4; the same
+functions exist in every SQLite, hence on sqld.
+
+Values travel as parameters (exact: floats as JSON numbers, blobs as
+base64), except ±infinity, which JSON cannot carry: those are written as
+the literal ``9e999`` / ``-9e999``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+STALE = "jetpack-stale"
+
+Statement = tuple[str, list[Any]]
+
+
+def verdict(test: str) -> str:
+    """An expression that is 1 when ``test`` holds and an error otherwise."""
+    return f"json_extract('1', CASE WHEN {test} THEN '$' ELSE '{STALE}' END)"
+
+
+def is_stale(error: str | None) -> bool:
+    """Whether a step failed because a guard found the data changed."""
+    return bool(error) and STALE in error  # type: ignore[operator]
+
+
+def _value(value: Any, params: list[Any]) -> str:
+    """SQL for one value: a ``?`` (its parameter appended) or a literal."""
+    if isinstance(value, float) and math.isinf(value):
+        return "9e999" if value > 0 else "-9e999"
+    params.append(value)
+    return "?"
+
+
+def _all(tests: list[str]) -> str:
+    """``a AND b AND …`` as a balanced tree: servers limit expression depth
+    (tursodb 0.8: 100), and a row may have many columns."""
+    if len(tests) == 1:
+        return tests[0]
+    middle = len(tests) // 2
+    return f"({_all(tests[:middle])} AND {_all(tests[middle:])})"
+
+
+def read_guard(sql: str, params: Sequence[Any], rows: list[tuple]) -> Statement:
+    """Fails unless ``sql`` returns the same rows: as many, as many distinct,
+    and each among the expected (so the same set; the same multiset when the
+    rows are distinct, as rows with a key are).
+
+    Written with nested ``NOT EXISTS`` (tursodb has no compound SELECT in
+    subqueries), so it costs rows² comparisons: meant for the few rows a
+    decision reads; :mod:`.watermark` guards large reads.  The read itself
+    is only ever the outer loop: tursodb 0.6.0 re-running a CTE with a
+    ``LIMIT`` inside a correlated subquery returns nothing the second time."""
+    sql = sql.rstrip().rstrip(";")
+    if not rows:
+        return f"SELECT {verdict(f'NOT EXISTS ({sql})')}", list(params)
+    width = len(rows[0])
+    columns = ", ".join(f"jetpack_c{i}" for i in range(width))
+    guard_params = list(params)
+    values = ", ".join("(" + ", ".join(_value(v, guard_params) for v in row) + ")" for row in rows)
+    same = _all([f"q.jetpack_c{i} IS e.jetpack_c{i}" for i in range(width)])
+    test = (f"(SELECT count(*) FROM jetpack_q) = {len(rows)}"
+            f" AND (SELECT count(*) FROM (SELECT DISTINCT * FROM jetpack_q)) = {len(set(rows))}"
+            f" AND NOT EXISTS (SELECT 1 FROM jetpack_q q WHERE NOT EXISTS (SELECT 1 FROM jetpack_e e WHERE {same}))")
+    return (f"WITH jetpack_q({columns}) AS ({sql}), jetpack_e({columns}) AS (VALUES {values}) "
+            f"SELECT {verdict(test)}"), guard_params
+
+
+def count_guard(changed: int) -> Statement:
+    """Fails unless the previous statement changed ``changed`` rows (triggers
+    not counted, as ``execute`` reports it)."""
+    return f"SELECT {verdict(f'changes() = {int(changed)}')}", []
+
+
+def returning_guard(sql: str, params: Sequence[Any], expressions: list[str], rows: list[tuple]) -> Statement:
+    """``sql`` with one more ``RETURNING`` column that fails for any row not
+    among ``rows`` (followed by a :func:`count_guard`, the rows match exactly)."""
+    guard_params = list(params)
+    matches = []
+    for row in rows:
+        tests = [f"({expression}) IS {_value(value, guard_params)}" for expression, value in zip(expressions, row)]
+        matches.append(f"WHEN {_all(tests)} THEN 1")
+    test = f"CASE {' '.join(matches)} ELSE 0 END = 1"
+    return f"{sql.rstrip().rstrip(';')}, {verdict(test)}", guard_params
