@@ -51,12 +51,15 @@ def test_read_modify_write_transactions_from_two_clients_serialise(turso_primary
         b.close()
 
 
-def test_a_foreign_open_transaction_makes_writes_wait_then_report_busy(turso_primary, tmp_path):
+def test_a_foreign_open_transaction_makes_writes_wait_then_report_busy(tmp_path):
     """tursodb runs every request on one shared connection: a foreign client
     that leaves a transaction open there blocks every writer.  Jetpack waits
-    up to busy_deadline, reports it, and never rolls back what is not its own."""
-    client = HranaClient(turso_primary.url, TOKEN)
-    dl = open_replica(turso_primary, tmp_path, "live", busy_deadline=0.5)
+    up to busy_deadline, reports it, and never rolls back what is not its own.
+    (Against tursodb itself: the strict proxy would end it, as sqld does.)"""
+    primary = Primary(tmp_path / "direct", proxy=False)
+    primary.start()
+    client = HranaClient(primary.url, TOKEN)
+    dl = open_replica(primary, tmp_path, "live", busy_deadline=0.5)
     waited: list[float] = []
     dl.engine.on_busy = waited.append
     try:
@@ -70,6 +73,7 @@ def test_a_foreign_open_transaction_makes_writes_wait_then_report_busy(turso_pri
         assert client.execute("SELECT count(*) FROM jetpack_meta WHERE key = 'test.foreign'") == [(0,)]
     finally:
         dl.close()
+        primary.stop()
 
 
 def test_owner_guard_ignores_a_pushed_owner_change(turso_primary, tmp_path):

@@ -35,9 +35,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from ..backend import Tx
-from ..driver import translate
+from ..driver import bind, translate
 from ..errors import JetpackError, PrimaryUnavailableError, ReadOnlyError, StorageError
 from .hrana import HranaError, PrimaryUnreachable
+from .hrana_wire import wire_values
 from .offline import OfflineWrites
 from .outbox import Outbox
 from .plan import APPLIED, BUSY, CONFIRMED, FAILED, Plan, build, judge
@@ -191,7 +192,7 @@ class TursoEngine:
         hot path: one request, its rows from the primary)."""
         if self.read_only:
             raise ReadOnlyError(f"{self.path}: opened read-only; writes are refused")
-        return self.run(self._write_statement, sql, tuple(params), cas)
+        return self.run(self._write_statement, sql, wire_values(bind(params)), cas)
 
     def _write_statement(self, sql: str, params: tuple, cas: bool | None) -> list[tuple]:
         if self._tx is not None:

@@ -49,6 +49,9 @@ __all__ = ["HranaClient", "HranaError", "PrimaryUnreachable", "StepOutcome", "Va
 
 log = logging.getLogger(__name__)
 
+#: Sent with every request: servers (and the tests' recording proxy) can
+#: tell this client's requests from a replica's own (pyturso's push/pull).
+USER_AGENT = "jetpack-tui (hrana)"
 #: HTTP statuses of a proxy/load balancer whose primary is down or overloaded.
 _GATEWAY_DOWN = frozenset({502, 503, 504})
 _CLOSE = {"type": "close"}
@@ -316,7 +319,7 @@ class HranaClient:
             code="UNREACHABLE", sent=sent)
 
     def _http(self, method: str, path: str, data: bytes | None) -> tuple[int, bytes]:
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if data is not None:
             headers["Content-Type"] = "application/json"
         if self._token:

@@ -31,6 +31,7 @@ from ..backend import TxBase
 from ..driver import bind
 from ..errors import PrimaryUnavailableError, StorageError
 from . import sqltext
+from .hrana_wire import wire_values
 
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _TARGET = re.compile(
@@ -116,7 +117,7 @@ class RecordingTx(TxBase):
         return [(op.sql, list(op.params)) for op in self.ops if isinstance(op, Write)]
 
     def _run(self, sql: str, params: Sequence[Any]) -> tuple[list[tuple], int]:
-        values = bind(params)
+        values = wire_values(bind(params))
         kind = sqltext.verb(sql)
         if self.ops and isinstance(self.ops[-1], Failed):
             raise StorageError("a write cannot go on after a failed statement (it must be one request "
