@@ -45,6 +45,11 @@ class RecordingProxy:
     def __init__(self, upstream_port: int, host: str = "127.0.0.1", port: int = 0) -> None:
         self.upstream = (host, upstream_port)
         self.pipelines: list[dict[str, Any]] = []
+        #: When set, answers hand out a baton and a ``base_url`` under this
+        #: path (as a load-balanced sqld may): the client must close them.
+        self.baton_path: str | None = None
+        self.batons: list[str] = []
+        self.closed_batons: list[tuple[str, str]] = []  # (path, baton)
         self.other: list[str] = []
         self._lock = threading.Lock()
         proxy = self
@@ -113,6 +118,11 @@ class RecordingProxy:
             requests = list(body["requests"])
         except (ValueError, KeyError, TypeError):
             return 400, b"bad pipeline body"
+        if body.get("baton") is not None and [r.get("type") for r in requests] == ["close"]:
+            with self._lock:
+                self.closed_batons.append((path, str(body["baton"])))
+            return 200, json.dumps({"baton": None, "base_url": None,
+                                    "results": [{"type": "ok", "response": {"type": "close"}}]}).encode()
         record: dict[str, Any] = {"path": path, "agent": agent, "body": body, "findings": []}
         with self._lock:
             self.pipelines.append(record)
@@ -138,7 +148,12 @@ class RecordingProxy:
         replies = iter(results[1:-1])
         out = [{"type": "ok", "response": {"type": "close"}} if r.get("type") == "close" else next(replies)
                for r in requests]
-        return 200, json.dumps({"baton": None, "base_url": None, "results": out}).encode()
+        baton, base_url = None, None
+        if self.baton_path is not None:
+            baton, base_url = f"baton-{len(self.batons)}", self.url + self.baton_path
+            with self._lock:
+                self.batons.append(baton)
+        return 200, json.dumps({"baton": baton, "base_url": base_url, "results": out}).encode()
 
     # -- lifetime -------------------------------------------------------------
     def clear(self) -> None:

@@ -4,7 +4,8 @@ every transaction inside the request that opened it?
 Rules, for each recorded pipeline request (the JSON body a client sent):
 
 * it continues no stream: ``baton`` is null (on sqld a baton would tie it to
-  state an earlier request left behind);
+  state an earlier request left behind) -- except a request that only
+  closes the stream a server handed a baton for;
 * an ``execute`` request never runs transaction control (BEGIN, COMMIT,
   ROLLBACK, END, SAVEPOINT, RELEASE);
 * in a batch, COMMIT / ROLLBACK / END only follow a BEGIN of the same batch;
@@ -42,7 +43,8 @@ def check_request(body: Any) -> list[str]:
     if not isinstance(body, dict):
         return ["not a JSON object"]
     problems = []
-    if body.get("baton") is not None:
+    kinds = [r.get("type") for r in body.get("requests") or []]
+    if body.get("baton") is not None and kinds != ["close"]:
         problems.append("continues a stream (baton is not null)")
     for number, request in enumerate(body.get("requests") or []):
         kind = request.get("type")

@@ -60,7 +60,7 @@ def _same(left: str, right: str, tolerant: bool) -> str:
     if not tolerant:
         return f"{left} IS {right}"
     return (f"({left} IS {right} OR (typeof({left}) = 'real' AND typeof({right}) = 'real'"
-            f" AND abs({left} - {right}) <= abs({right}) * {FLOAT_TOLERANCE!r}))")
+            f" AND abs({right}) < 9e999 AND abs({left} - {right}) <= abs({right}) * {FLOAT_TOLERANCE!r}))")
 
 
 def _all(tests: list[str]) -> str:
