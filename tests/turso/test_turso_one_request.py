@@ -178,3 +178,26 @@ def test_the_client_closes_every_stream_a_server_hands_out(proxied):
     assert len(proxy.batons) == 2
     direct = HranaClient(proxied.direct_url, TOKEN)
     assert direct.execute("SELECT 1") == [(1,)] and direct.dialect == "tursodb"
+
+
+def test_a_write_sees_the_one_before_it_without_a_pull(proxied, tmp_path):
+    """The engine replays its own unpulled writes at the start of each
+    rehearsal (up to MAX_UNPULLED statements), so a chain of dependent
+    writes is one request each and no pull in between."""
+    dl = open_replica(proxied, tmp_path)
+    try:
+        dl.agents.register("a")
+        dl.sync()
+        pulls, requests = len(proxied.proxy.other), len(proxied.proxy.pipelines)
+        dl.tasks.create("x", id="x")
+        task = dl.tasks.claim("a", "x")
+        dl.tasks.start("x", "a", task.claim_token)
+        dl.tasks.renew("x", "a", task.claim_token)
+        done = dl.tasks.complete("x", "a", task.claim_token)
+        assert done.status == "completed" and done.version == task.version + 2
+        assert len(proxied.proxy.pipelines) - requests == 5
+        assert len(proxied.proxy.other) == pulls  # not one pull
+        assert dl.tasks.get("x").status == "completed"  # a read pulls first: it sees its own writes
+        assert len(proxied.proxy.other) > pulls
+    finally:
+        dl.close()

@@ -50,6 +50,9 @@ from .watermark import EXACT_MAX_ROWS, SCHEMA_SQL, SNAPSHOT_SQL, Feeds, watermar
 
 T = TypeVar("T")
 
+#: Own writes replayed before a rehearsal at most; beyond, pull instead.
+MAX_UNPULLED = 8
+
 
 @dataclass
 class Rehearsal(Generic[T]):
@@ -75,7 +78,13 @@ class TursoEngine:
         self.state = state
         self.read_only = read_only
         self._tx: RecordingTx | None = None  # the rehearsal running on the replica's thread
-        self.dirty = False
+        #: This engine's writes committed on the primary since the replica
+        #: last pulled, replayed at the start of each rehearsal so that a
+        #: write sees the one before it without waiting for a pull; ``None``
+        #: when some cannot be replayed (a claim, the outbox): pull first.
+        self.unpulled: list[tuple[str, Any]] | None = []
+        #: The next read pulls first (once: offline, reads go on without).
+        self._reads_behind = False
         self._pulled = 0  # pulls that brought changes: the data version
         self.replica = Replica(replica_path, remote_url, auth_token, sync_timeout=sync_timeout,
                                where=session.where, redact=self.safe)
@@ -128,6 +137,14 @@ class TursoEngine:
     def closed(self) -> bool:
         return self.replica.closed
 
+    def wrote(self, statements: list[tuple[str, Any]] | None) -> None:
+        """Note writes committed on the primary (``None``: not replayable)."""
+        self._reads_behind = True
+        if statements is None or self.unpulled is None or len(self.unpulled) + len(statements) > MAX_UNPULLED:
+            self.unpulled = None
+        else:
+            self.unpulled += statements
+
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on the replica's thread."""
         return self.replica.run(fn, *args)
@@ -154,8 +171,8 @@ class TursoEngine:
     def _read(self, fn: Callable[[Tx], T]) -> T:
         if self._tx is not None:  # a read inside a write sees the write's own state
             return self._call(fn, self._tx)
-        if self.dirty:
-            self.dirty = False
+        if self._reads_behind:
+            self._reads_behind = False
             try:
                 self.pull()
             except JetpackError:
@@ -174,6 +191,7 @@ class TursoEngine:
     def pull(self) -> bool:
         """Pull from the primary now (on the replica's thread)."""
         changed = self.replica.pull()
+        self.unpulled, self._reads_behind = [], False
         if changed:
             self._pulled += 1
         return changed
@@ -204,7 +222,7 @@ class TursoEngine:
             except PrimaryUnreachable as error:
                 reason = self._unreachable(error)
             else:
-                self.dirty = True
+                self.wrote(None)  # which row it changed is the primary's choice
                 self.state.contact_ok()
                 return rows
         return self.offline.queue(lambda tx: tx.rows(sql, params), cas, reason)
@@ -219,8 +237,7 @@ class TursoEngine:
         behind = self.session.backoff(f"{self.where}: what this write depends on kept changing on the primary")
         retries = unexplained = 0
         while True:
-            if self.dirty:
-                self.dirty = False
+            if self.unpulled is None:
                 try:
                     self.pull()
                 except PrimaryUnavailableError as error:
@@ -238,7 +255,8 @@ class TursoEngine:
             self.state.contact_ok()
             judgement = judge(plan, outcomes)
             if judgement.verdict in (APPLIED, CONFIRMED):
-                self.dirty = judgement.verdict == APPLIED
+                if judgement.verdict == APPLIED:
+                    self.wrote(rehearsal.tx.statements)
                 return rehearsal.outcome()
             if judgement.verdict == BUSY:
                 busy.wait()
@@ -263,6 +281,14 @@ class TursoEngine:
         snapshot = int(conn.execute(SNAPSHOT_SQL).fetchall()[0][0])
         tx = RecordingTx(conn, refuse_returning)
         conn.execute("BEGIN")
+        try:
+            for sql, params in self.unpulled or ():
+                conn.execute(sql, params).fetchall()  # pyturso runs a RETURNING write only as it is read
+        except BaseException:  # noqa: BLE001 - cannot replay here: start from a pulled replica
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self.pull()
+            conn.execute("BEGIN")
         self._tx = tx
         result: T | None = None
         error: JetpackError | None = None

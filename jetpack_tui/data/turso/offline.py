@@ -95,7 +95,7 @@ class OfflineWrites:
             self.outbox.drop(done)
             self.engine.state.set_queue(len(self.outbox), self.outbox.rejected)
         if done:
-            self.engine.dirty = True
+            self.engine.wrote(None)
             self.engine.state.contact_ok()
             try:
                 session.statement(PRUNE_SQL, (clock.now() - KEEP_MARKERS_SECONDS,))
@@ -124,7 +124,6 @@ class OfflineWrites:
         try:
             if len(self.outbox):
                 pushed = self.replay()
-            self.engine.dirty = False
             return self.engine.pull(), pushed, None
         except (HranaError, JetpackError) as error:
             return False, pushed, self.engine.safe(error)
