@@ -12,13 +12,20 @@ in the current folder, then command-line options.  Example::
     poll_interval = 0.5         # change-feed poll when no file watcher runs
     turso_url = "libsql://…"    # the token only ever comes from TURSO_AUTH_TOKEN
 
-    [liveness]                  # heartbeat age thresholds (seconds)
+    [liveness]                  # heartbeat age thresholds (seconds); see below
     stale_after = 30
     dead_after = 120
 
     [keys]                      # binding id = key(s), applied with App.set_keymap
     "tasks.claim" = "C"
     "app.quit" = "ctrl+q"
+
+Liveness is a property of the swarm, so it is stored in the database
+(``jetpack-tui settings set liveness …``, ``dl.settings``) and every reader
+applies the stored rule.  A ``[liveness]`` table here overrides it for this
+user or project only when it is written (both values, or one plus the
+default of the other); without one, ``Settings.liveness_override`` is
+``None`` and the database decides.
 
 No Textual import here: subcommands without a UI use these settings too.
 """
@@ -32,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from jetpack_tui.data.errors import JetpackError
 from jetpack_tui.data.models import Liveness
 
 PROJECT_CONFIG = Path(".jetpack") / "config.toml"
@@ -60,18 +68,51 @@ class Settings:
     turso_url: str | None = None
     page_size: int = 200
     poll_interval: float = 0.5
-    stale_after: float = 30.0
-    dead_after: float = 120.0
+    #: Liveness thresholds named explicitly (config file, command line);
+    #: ``None``: not given, the database's stored rule applies.
+    stale_after: float | None = None
+    dead_after: float | None = None
     keys: dict[str, str] = field(default_factory=dict)
     #: Files that were read, for `doctor`-style reporting.
     sources: tuple[str, ...] = ()
 
     @property
+    def liveness_override(self) -> Liveness | None:
+        """The rule named explicitly, or ``None`` (the database decides)."""
+        if self.stale_after is None and self.dead_after is None:
+            return None
+        return self.liveness
+
+    @property
     def liveness(self) -> Liveness:
-        return Liveness(stale_after=self.stale_after, dead_after=self.dead_after)
+        """The thresholds to classify with: the explicit ones, the default for
+        any not given.  A dashboard is handed settings resolved against its
+        database (:meth:`with_liveness`), so this is the database's rule there."""
+        default = Liveness()
+        return Liveness(stale_after=default.stale_after if self.stale_after is None else self.stale_after,
+                        dead_after=default.dead_after if self.dead_after is None else self.dead_after)
+
+    def with_liveness(self, rule: Liveness) -> "Settings":
+        """These settings classifying with ``rule`` (an explicit rule is kept)."""
+        if self.liveness_override is not None:
+            return self
+        return replace(self, stale_after=rule.stale_after, dead_after=rule.dead_after)
 
     def with_overrides(self, **values: Any) -> "Settings":
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def against_database(settings: Settings, dl: Any) -> Settings:
+    """``settings`` classifying agents by ``dl``'s liveness rule (its override,
+    else the database's stored rule) unless they name one explicitly; unchanged
+    when the rule cannot be read (the reads that follow will say why)."""
+    if settings.liveness_override is not None:
+        return settings
+    try:
+        rule = dl.agents.liveness_rule()
+    except JetpackError:
+        return settings
+    return settings.with_liveness(rule)
 
 
 def user_config_path(environ: dict[str, str] | None = None) -> Path:
@@ -130,7 +171,7 @@ def load_settings(paths: list[Path] | None = None) -> Settings:
         _merge(values, data, str(path))
         sources.append(str(path))
     settings = Settings(**values, sources=tuple(sources))
-    if settings.dead_after <= settings.stale_after:
+    if settings.liveness_override is not None and settings.liveness.dead_after <= settings.liveness.stale_after:
         raise ConfigError("liveness.dead_after must be greater than liveness.stale_after")
     if settings.page_size < 10 or settings.page_size > 5000:
         raise ConfigError("page_size must be between 10 and 5000")

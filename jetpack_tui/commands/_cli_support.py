@@ -43,8 +43,10 @@ def db_path(args: argparse.Namespace, *, use_settings: bool = True) -> str:
 
 
 def liveness(args: argparse.Namespace) -> Any:
+    """The liveness rule the config or command line names explicitly, else
+    ``None``: the database's stored rule applies (see ``data/settings.py``)."""
     settings = getattr(args, "settings", None)
-    return getattr(settings, "liveness", None)
+    return getattr(settings, "liveness_override", None)
 
 
 def store_target(args: argparse.Namespace) -> Target:
@@ -78,8 +80,20 @@ def one_line(message: str, path: str | None = None) -> str:
     return text
 
 
+#: The DataLayer speaks to library users (``read_only=True``); a CLI user
+#: needs the option that does the same.
+LIBRARY_TO_CLI = (("read_only=True", "--read-only"),)
+
+
+def for_the_command_line(message: str) -> str:
+    """A library message in the command line's words."""
+    for library, option in LIBRARY_TO_CLI:
+        message = message.replace(library, option)
+    return message
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"{PROG}: {one_line(message)}", file=sys.stderr)
+    print(f"{PROG}: {one_line(for_the_command_line(message))}", file=sys.stderr)
     return code
 
 

@@ -27,6 +27,7 @@ from jetpack_tui.data.memory_models import MEMORY_TYPES
 from jetpack_tui.data.models import PRIORITIES, TASK_STATUSES, Liveness
 from jetpack_tui.data.reservation_models import RESERVATION_STATUSES, RESERVATION_TYPES
 from jetpack_tui.data.schema import SEED_COLUMNS, latest_version
+from jetpack_tui.data.settings import LIVENESS, SETTINGS
 
 from ._cli_support import CommandError, printable
 
@@ -81,8 +82,11 @@ def connect(path: str) -> sqlite3.Connection:
         raise CommandError(f"{path}: no such database file")
     if not os.path.isfile(path):
         raise CommandError(f"{path}: is not a regular file")
-    with open(path, "rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise CommandError(f"{path}: cannot be read: {error.strerror or error}") from None
     if not header:
         raise CommandError(f"{path}: is an empty file, not a database")
     if header != SQLITE_HEADER:
@@ -190,20 +194,45 @@ def check_dependencies(conn: sqlite3.Connection, report: Report, tables: dict[st
                    examples=tuple(f"{printable(t)} -> {printable(d)}" for t, d in rows[:EXAMPLES]))
 
 
+def _stored(conn: sqlite3.Connection, key: str) -> object:
+    row = conn.execute("SELECT value FROM jetpack_meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def check_settings(conn: sqlite3.Connection, report: Report, tables: dict[str, set[str]]) -> None:
+    """Stored settings another client broke (readers fall back to the default)."""
+    if "jetpack_meta" not in tables:
+        return
+    for setting in SETTINGS.values():
+        raw = _stored(conn, setting.key)
+        problem = setting.load(raw)[1]
+        if problem:
+            report.add("warning", "settings", f"setting {setting.name}: {problem}", table="jetpack_meta",
+                       count=1, examples=(printable(raw, 120),))
+
+
+def liveness_rule(conn: sqlite3.Connection, tables: dict[str, set[str]], override: Liveness | None) -> Liveness:
+    """The rule every reader of this database applies (see data/settings.py)."""
+    if override is not None or "jetpack_meta" not in tables:
+        return override or LIVENESS.default
+    return LIVENESS.load(_stored(conn, LIVENESS.key))[0]
+
+
 def check_claims(conn: sqlite3.Connection, report: Report, now: float, liveness: Liveness) -> None:
-    """Orphans (owner dead or gone), leases past expiry, claims with no lease."""
+    """Orphans (owner dead, stopped or gone), leases past expiry, claims with no lease."""
     agents = {}
-    for agent_id, text_beat, epoch_beat in conn.execute("SELECT id, last_heartbeat, heartbeat_at FROM agents"):
+    for agent_id, status, text_beat, epoch_beat in conn.execute(
+            "SELECT id, status, last_heartbeat, heartbeat_at FROM agents"):
         beats = [b for b in (parse_timestamp(text_beat),
                              epoch_beat if isinstance(epoch_beat, (int, float)) else None) if b is not None]
-        agents[agent_id] = liveness.classify(now - max(beats) if beats else None)
+        agents[agent_id] = liveness.of(max(beats) if beats else None, status, now)
     owned = conn.execute("SELECT id, claimed_by, lease_expires_at FROM tasks"
                          " WHERE status IN ('claimed', 'in_progress') ORDER BY id").fetchall()
-    orphans = [(t, o) for t, o, _l in owned if agents.get(o, "gone") in ("dead", "gone")]
+    orphans = [(t, o) for t, o, _l in owned if agents.get(o, "gone") in ("dead", "stopped", "gone")]
     expired = [t for t, _o, lease in owned if isinstance(lease, (int, float)) and lease < now]
     no_lease = [t for t, _o, lease in owned if not isinstance(lease, (int, float))]
     if orphans:
-        report.add("warning", "orphans", f"{len(orphans)} task(s) held by dead or unregistered agents",
+        report.add("warning", "orphans", f"{len(orphans)} task(s) held by dead, stopped or unregistered agents",
                    table="tasks", count=len(orphans),
                    examples=tuple(f"{printable(t)} ({printable(o)}: {agents.get(o, 'unregistered')})"
                                   for t, o in orphans[:EXAMPLES]))
@@ -245,10 +274,11 @@ def check_all(conn, report: Report, *, now: float, liveness: Liveness | None = N
         tables = {}
     steps += [("json", lambda: check_json(conn, report, tables)),
               ("values", lambda: check_values(conn, report, tables)),
-              ("dependencies", lambda: check_dependencies(conn, report, tables))]
+              ("dependencies", lambda: check_dependencies(conn, report, tables)),
+              ("settings", lambda: check_settings(conn, report, tables))]
     if ("lease_expires_at" in tables.get("tasks", ()) and "heartbeat_at" in tables.get("agents", ())
             and "expires_at" in tables.get("file_reservations", ())):
-        steps.append(("claims", lambda: check_claims(conn, report, now, liveness or Liveness())))
+        steps.append(("claims", lambda: check_claims(conn, report, now, liveness_rule(conn, tables, liveness))))
     for name, step in steps:
         try:
             step()

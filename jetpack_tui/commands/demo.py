@@ -10,8 +10,11 @@ or a signal arrives.
 
 Without ``--db`` the database lives in a new temporary folder, removed on
 exit unless ``--keep``; an explicit ``--db`` must not exist yet (``--force``
-replaces it) and is kept.  Exit status: 0 after a clean stop, 2 for bad
-arguments or an unusable path.
+replaces it) and is kept.  The last line says which: where the database was
+kept, or that it was removed.  The demo stores its fast liveness rule in the
+database (``jetpack-tui settings``), so ``status`` on it agrees with the
+dashboard.  Exit status: 0 after a clean stop, 2 for bad arguments or an
+unusable path.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ def add_parser(subparsers: Any) -> None:
                         help="with --no-ui: stop after this long (default: until interrupted)")
     parser.add_argument("--death-rate", type=float, default=0.02, metavar="P",
                         help="chance per task that an agent dies holding it (default 0.02)")
+    parser.add_argument("--via", choices=("library", "mcp"), default="library",
+                        help="how agents reach the store: library calls (default) or MCP, each agent a client "
+                             "of its own `jetpack-tui mcp` server")
     parser.add_argument("--pid-file", metavar="PATH", help="write the children's PIDs here (JSON)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database after exit")
     parser.add_argument("--force", action="store_true", help="replace an existing --db file")
@@ -83,9 +89,9 @@ def _progress_line(dl: Any, swarm: Any, started: float) -> str:
             f"  messages {dl.messages.count()}")
 
 
-def _run_headless(path: str, swarm: Any, duration: float | None, pace: Any) -> None:
+def _run_headless(path: str, swarm: Any, duration: float | None) -> None:
     started = time.monotonic()
-    with create_local_data_layer(path, read_only=True, liveness=pace.liveness) as dl:
+    with create_local_data_layer(path, read_only=True) as dl:
         next_line = started
         while duration is None or time.monotonic() - started < duration:
             if time.monotonic() >= next_line:
@@ -95,21 +101,23 @@ def _run_headless(path: str, swarm: Any, duration: float | None, pace: Any) -> N
         print(_progress_line(dl, swarm, started), flush=True)
 
 
-def _run_dashboard(path: str, args: argparse.Namespace, pace: Any, handlers: dict) -> int:
+def _run_dashboard(path: str, args: argparse.Namespace, handlers: dict) -> int:
     from jetpack_tui.config import Settings
-    from jetpack_tui.ui.app import JetpackApp
-
-    base = getattr(args, "settings", None) or Settings()
-    settings = base.with_overrides(db=path, stale_after=pace.liveness.stale_after,
-                                   dead_after=pace.liveness.dead_after)
     from jetpack_tui.data.embedders import HashEmbedder
+    from jetpack_tui.ui.app import JetpackApp
     from jetpack_tui.ui.native_stderr import log_path_for, run_app
 
-    with create_local_data_layer(path, liveness=pace.liveness, embedder=HashEmbedder()) as dl:
+    settings = (getattr(args, "settings", None) or Settings()).with_overrides(db=path)
+    with create_local_data_layer(path, liveness=settings.liveness_override, embedder=HashEmbedder()) as dl:
         app = JetpackApp(dl, settings=settings)
         handlers["app"] = app
         return run_app(app, log_path_for(path))
 
+
+
+def writes_database(args: argparse.Namespace) -> bool:
+    """Always: it creates (with --force replaces) a database its agents write to, so the CLI refuses it under --read-only."""
+    return True
 
 def run(args: argparse.Namespace) -> int:
     from jetpack_tui.demo.pace import Pace
@@ -118,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     if args.duration is not None and args.duration < 0:
         return fail(f"--duration must not be negative, not {args.duration}")
     try:
-        pace = Pace(args.speed)
+        Pace(args.speed)
     except ValueError as error:
         return fail(str(error).replace("speed", "--speed", 1))
     if not 1 <= args.agents <= MAX_AGENTS:
@@ -142,27 +150,33 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
     swarm = Swarm(SwarmConfig(db=path, agents=args.agents, seed=args.seed, speed=args.speed,
-                              death_rate=args.death_rate, pid_file=args.pid_file))
+                              death_rate=args.death_rate, pid_file=args.pid_file, via=args.via))
     code = 0
     try:
-        print(f"jetpack-tui demo: {args.agents} agents on {path} (speed {args.speed:g})", file=sys.stderr)
+        where = f"a temporary database ({path})" if temporary is not None else path
+        print(f"jetpack-tui demo: {args.agents} agents on {where} (speed {args.speed:g}, via {args.via})",
+              file=sys.stderr)
         swarm.start()
         if args.no_ui:
-            _run_headless(path, swarm, args.duration, pace)
+            _run_headless(path, swarm, args.duration)
         else:
-            code = _run_dashboard(path, args, pace, handlers)
+            code = _run_dashboard(path, args, handlers)
     except (_Stop, KeyboardInterrupt):
         code = 0
     except JetpackError as error:
         code = fail(f"{path}: {error}" if not str(error).startswith(path) else str(error))
-    except OSError as error:
-        code = fail(f"{path}: {error.strerror or error}")
+    except BrokenPipeError:
+        raise  # the reader of the progress lines left: the CLI ends quietly (141) once the swarm is stopped
+    except OSError as error:  # the database, its log, the --pid-file: name the one that failed
+        code = fail(f"{error.filename or path}: {error.strerror or error}")
     finally:
         swarm.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
-    if args.keep or temporary is None:
-        print(f"jetpack-tui demo: database kept at {path}", file=sys.stderr)
+    if temporary is not None:
+        print("jetpack-tui demo: stopped; the temporary database was removed (--keep keeps it)", file=sys.stderr)
+    elif os.path.exists(path):
+        print(f"jetpack-tui demo: stopped; database kept at {path}", file=sys.stderr)
     return code

@@ -76,6 +76,11 @@ def _remove(path: str) -> None:
             raise CommandError(f"{name}: cannot remove: {error.strerror}") from None
 
 
+
+def writes_database(args: argparse.Namespace) -> bool:
+    """Always: it writes (and with --force replaces) the --db file, so the CLI refuses it under --read-only."""
+    return True
+
 def run(args: argparse.Namespace) -> int:
     from jetpack_tui.demo.seed_data import DEMO_EPOCH, build_demo_database
 

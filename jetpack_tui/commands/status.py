@@ -17,13 +17,13 @@ ever added within a version).  All times are epoch seconds (float) or
                 "by_status": {"pending": int, "claimed": int, "in_progress": int,
                               "completed": int, "failed": int, "cancelled": int,
                               "other": int}},          # other = unknown statuses
-      "agents": {"total": int, "alive": int, "stale": int, "dead": int},
+      "agents": {"total": int, "alive": int, "stale": int, "dead": int, "stopped": int},
       "mail": {"messages": int, "threads": int, "unread": int, "unacked": int},
       "reservations": {"active": int, "conflicts": int},
       "memories": {"total": int | null},             # null: not countable here
       "ready_tasks": [{"id", "title", "priority", "required_skills": [str]}],
       "orphans": [{"id", "title", "status", "claimed_by",
-                   "owner": "dead" | "unregistered", "lease_expires_at"}],
+                   "owner": "dead" | "stopped" | "unregistered", "lease_expires_at"}],
       "expired_claims": [{"id", "title", "status", "claimed_by", "lease_expires_at"}],
       "stale_agents": [{"id", "name", "liveness": "stale" | "dead",
                         "last_heartbeat", "current_task"}],
@@ -32,6 +32,11 @@ ever added within a version).  All times are epoch seconds (float) or
     RES = {"id", "agent_id", "task_id", "file_path", "reservation_type"}
 
 Lists hold at most ``--limit`` items (default 50); the counts are exact.
+Liveness follows the database's stored rule (``jetpack-tui settings``) unless
+a config file names one.  ``stopped`` agents said goodbye and gave their
+work back: they are counted, never listed in ``stale_agents``; a task still
+held by one (another client marked it stopped without releasing) is an
+orphan with ``"owner": "stopped"``.
 :data:`SCHEMA` is the same schema as JSON Schema, checked by the tests.
 """
 
@@ -42,7 +47,7 @@ import json
 from typing import Any
 
 from jetpack_tui.data import JetpackError, clock
-from jetpack_tui.data.models import TASK_STATUSES
+from jetpack_tui.data.models import LIVENESS_STATES, TASK_STATUSES
 
 from ._cli_support import CommandError, add_db_option, fail, one_line, open_for_reading, printable, store_target
 
@@ -68,13 +73,13 @@ SCHEMA: dict[str, Any] = _obj({
     "database": _obj({"path": _STR, "schema_version": _INT}),
     "tasks": _obj({"total": _INT, "ready": _INT, "blocked": _INT,
                    "by_status": _obj({name: _INT for name in (*TASK_STATUSES, "other")})}),
-    "agents": _obj({"total": _INT, "alive": _INT, "stale": _INT, "dead": _INT}),
+    "agents": _obj({"total": _INT, **{name: _INT for name in LIVENESS_STATES}}),
     "mail": _obj({"messages": _INT, "threads": _INT, "unread": _INT, "unacked": _INT}),
     "reservations": _obj({"active": _INT, "conflicts": _INT}),
     "memories": _obj({"total": {"type": ["integer", "null"], "minimum": 0}}),
     "ready_tasks": _list(_obj({"id": _STR, "title": _STR, "priority": _STR, "required_skills": _list(_STR)})),
     "orphans": _list(_obj({"id": _STR, "title": _STR, "status": _STR, "claimed_by": _NSTR,
-                           "owner": {"enum": ["dead", "unregistered"]}, "lease_expires_at": _TIME})),
+                           "owner": {"enum": ["dead", "stopped", "unregistered"]}, "lease_expires_at": _TIME})),
     "expired_claims": _list(_obj({"id": _STR, "title": _STR, "status": _STR, "claimed_by": _NSTR,
                                   "lease_expires_at": _TIME})),
     "stale_agents": _list(_obj({"id": _STR, "name": _NSTR, "liveness": {"enum": ["stale", "dead"]},
@@ -104,6 +109,13 @@ def _memory_count(dl: Any) -> int | None:
     return int(counter())
 
 
+def _owner(liveness: dict[str, str], agent_id: str | None) -> str:
+    """Why an orphan's owner cannot work on it (read a moment before the orphans)."""
+    if agent_id not in liveness:
+        return "unregistered"
+    return "stopped" if liveness[agent_id] == "stopped" else "dead"
+
+
 def snapshot(dl: Any, *, limit: int = 50) -> dict[str, Any]:
     """The status document (see the module docstring) of an open DataLayer."""
     moment = clock.now()
@@ -112,10 +124,10 @@ def snapshot(dl: Any, *, limit: int = 50) -> dict[str, Any]:
     total = int(dl.tasks.count())
     by_status["other"] = total - sum(by_status.values())
     agents = dl.agents.list()
-    live = {"alive": 0, "stale": 0, "dead": 0}
+    live = dict.fromkeys(LIVENESS_STATES, 0)
     for agent in agents:
-        live[agent.liveness] = live.get(agent.liveness, 0) + 1
-    known = {agent.id for agent in agents}
+        live[agent.liveness] += 1
+    liveness = {agent.id: agent.liveness for agent in agents}
     owned = dl.tasks.list(status=["claimed", "in_progress"], order_by="lease_expires_at", limit=None)
     orphans = dl.agents.orphaned_tasks()
     conflicts = dl.reservations.conflicts()
@@ -133,13 +145,13 @@ def snapshot(dl: Any, *, limit: int = 50) -> dict[str, Any]:
         "ready_tasks": [{"id": t.id, "title": t.title, "priority": t.priority,
                          "required_skills": list(t.required_skills)} for t in ready],
         "orphans": [{"id": t.id, "title": t.title, "status": t.status, "claimed_by": t.claimed_by,
-                     "owner": "dead" if t.claimed_by in known else "unregistered",
+                     "owner": _owner(liveness, t.claimed_by),
                      "lease_expires_at": t.lease_expires_at} for t in orphans[:limit]],
         "expired_claims": [{"id": t.id, "title": t.title, "status": t.status, "claimed_by": t.claimed_by,
                             "lease_expires_at": t.lease_expires_at} for t in owned
                            if t.lease_expires_at is not None and t.lease_expires_at < moment][:limit],
         "stale_agents": [{"id": a.id, "name": a.name, "liveness": a.liveness, "last_heartbeat": a.last_heartbeat,
-                          "current_task": a.current_task} for a in agents if a.liveness != "alive"][:limit],
+                          "current_task": a.current_task} for a in agents if a.liveness in ("stale", "dead")][:limit],
         "conflicts": [{"path": c.path, "first": _reservation(c.first), "second": _reservation(c.second)}
                       for c in conflicts[:limit]],
     }
@@ -154,7 +166,7 @@ def render(doc: dict[str, Any]) -> str:
         f"tasks   {t['total']}: {t['ready']} ready, {t['blocked']} blocked, {s['claimed']} claimed,"
         f" {s['in_progress']} in progress, {s['completed']} completed, {s['failed']} failed,"
         f" {s['cancelled']} cancelled" + (f", {s['other']} unknown status" if s["other"] else ""),
-        f"agents  {a['total']}: {a['alive']} alive, {a['stale']} stale, {a['dead']} dead",
+        f"agents  {a['total']}: {a['alive']} alive, {a['stale']} stale, {a['dead']} dead, {a['stopped']} stopped",
         f"mail    {m['messages']} messages in {m['threads']} threads, {m['unread']} unread, {m['unacked']} unacked",
         f"files   {r['active']} active reservations, {r['conflicts']} conflicts",
     ]

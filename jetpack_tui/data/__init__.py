@@ -22,9 +22,10 @@ from .embedders import Embedder, EmbedderError, HashEmbedder, OpenAIEmbedder, em
 from .local import DEFAULT_PATH, LocalDataLayer, create_local_data_layer
 from .mail_models import Delivery, Message, Thread
 from .memory_models import Memory, MemoryHit
-from .models import Agent, Blockers, Lease, Liveness, Task, TaskEvent
+from .models import LIVENESS_STATES, Agent, Blockers, Lease, Liveness, Task, TaskEvent
 from .protocol import DataLayer
 from .reservation_models import Reservation, ReservationConflict, ReservationConflictError, ReservationResult
+from .settings import LIVENESS, Setting, SettingValue
 from .task_context import TaskContext
 
 
@@ -39,7 +40,7 @@ def create_turso_data_layer(*args, **kwargs):
 
 __all__ = [
     "Embedder", "EmbedderError", "HashEmbedder", "OpenAIEmbedder", "embedder_from_env", "Memory", "MemoryHit",
-    "TaskContext", "ReleaseReport",
+    "TaskContext", "ReleaseReport", "LIVENESS", "LIVENESS_STATES", "Setting", "SettingValue",
     "Agent", "Blockers", "ChangeSet", "Delivery", "Message", "Thread", "Reservation", "ReservationConflict",
     "ReservationConflictError", "ReservationResult", "ClosedError", "ConflictError", "DataLayer", "DEFAULT_PATH",
     "InvalidInputError", "JetpackError", "Lease", "Liveness", "LocalDataLayer", "NotFoundError",

@@ -1,9 +1,15 @@
-"""``dl.agents``: registration, heartbeats, liveness and deregistration.
+"""``dl.agents``: registration, heartbeats, liveness, clean stops and deregistration.
 
-Liveness is derived from heartbeat age against configurable intervals, never
-stored, so it is true at the moment it is read.  Deregistering an agent puts
-its tasks back in the queue and releases its leases and reservations in one
-transaction: nothing is left orphaned.  Its mail is kept.
+Liveness is derived from heartbeat age against the database's liveness rule
+(:data:`.settings.LIVENESS`, unless this DataLayer was given an override),
+never stored, so it is true at the moment it is read and the same for every
+reader of one database.  An agent that stopped cleanly (:meth:`Agents.stop`)
+is ``stopped`` whatever its heartbeat's age: neither alive nor dead.
+
+Stopping and deregistering both put the agent's tasks back in the queue and
+release its leases and reservations in one transaction, so nothing is left
+orphaned; a stopped agent stays listed (and may register again), a
+deregistered one is gone.  Its mail is kept either way.
 """
 
 from __future__ import annotations
@@ -12,13 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import clock
+from . import clock, settings
 from .context import StoreContext
 from .backend import Tx
 from .errors import ConflictError, InvalidInputError, NotFoundError
+from .inputs import check_agent_id
 from .jsonvalues import as_text, dump_string_list, read_list
 from .mail_rows import notify_agents
-from .models import Agent, Task
+from .models import LIVENESS_STATES, STOPPED, Agent, Liveness, Task
 from .task_rows import RETURNING, task_from_row
 
 AGENT_COLUMNS = ("id", "name", "status", "skills", "session_id", "last_heartbeat", "heartbeat_at",
@@ -46,7 +53,15 @@ class Agents:
         self._ctx = ctx
         self._engine = ctx.engine
 
-    def _decode(self, row: tuple) -> Agent:
+    def _rule(self, tx: Tx) -> Liveness:
+        return self._ctx.liveness or settings.read(tx, settings.LIVENESS)
+
+    def liveness_rule(self) -> Liveness:
+        """The thresholds this DataLayer classifies with: its override, else
+        the database's stored rule, else the default."""
+        return self._engine.read(self._rule)
+
+    def _decode(self, row: tuple, rule: Liveness) -> Agent:
         values = dict(zip(AGENT_COLUMNS, row))
         problems: list[str] = []
         raw: dict[str, Any] = {}
@@ -61,18 +76,18 @@ class Agents:
         epoch_beat = values["heartbeat_at"] if isinstance(values["heartbeat_at"], (int, float)) else None
         beats = [b for b in (text_beat, epoch_beat) if b is not None]
         last = max(beats) if beats else None
-        age = None if last is None else max(0.0, clock.now() - last)
+        status = as_text(values["status"]) or "idle"
         return Agent(
             id=as_text(values["id"]) or "",
             name=as_text(values["name"]),
-            status=as_text(values["status"]) or "idle",
+            status=status,
             skills=skills,
             session_id=as_text(values["session_id"]),
             last_heartbeat=last,
             current_task=as_text(values["current_task"]),
             registered_at=values["registered_at"] if isinstance(values["registered_at"], (int, float)) else None,
             version=values["version"] if isinstance(values["version"], int) else 1,
-            liveness=self._ctx.liveness.classify(age),
+            liveness=rule.of(last, status, clock.now()),
             problems=tuple(problems),
             raw=raw,
         )
@@ -80,8 +95,7 @@ class Agents:
     def register(self, id: str, *, name: str | None = None, skills: Iterable[str] = (),
                  session_id: str | None = None, status: str = "idle") -> Agent:
         """Register an agent, or update it when the id exists (counts as a heartbeat)."""
-        if not isinstance(id, str) or not id.strip():
-            raise InvalidInputError("an agent needs a non-empty id")
+        check_agent_id(id, "an agent id")
         if not isinstance(status, str) or not status.strip():
             raise InvalidInputError(f"an agent status must be a non-empty string, not {status!r}")
         skills_json = dump_string_list(list(skills), what="skills")
@@ -98,7 +112,7 @@ class Agents:
                 " version = agents.version + 1",
                 (id, name, status, skills_json, session_id, clock.to_db_text(moment), moment, moment),
             )
-            return self._decode(tx.row(AGENT_SELECT + " WHERE id = ?", (id,)))
+            return self._decode(tx.row(AGENT_SELECT + " WHERE id = ?", (id,)), self._rule(tx))
 
         return self._engine.write(write)
 
@@ -117,22 +131,30 @@ class Agents:
             )
             if not changed:
                 raise NotFoundError(f"no agent {id!r} (register it first)")
-            return self._decode(tx.row(AGENT_SELECT + " WHERE id = ?", (id,)))
+            return self._decode(tx.row(AGENT_SELECT + " WHERE id = ?", (id,)), self._rule(tx))
 
         return self._engine.write(write)
 
+    def _read(self, sql: str, params: tuple = ()) -> list[Agent]:
+        """Decode the agent rows ``sql`` selects, with the liveness rule read alongside."""
+        def read(tx: Tx) -> list[Agent]:
+            rule = self._rule(tx)
+            return [self._decode(row, rule) for row in tx.rows(sql, params)]
+
+        return self._engine.read(read)
+
     def get(self, id: str) -> Agent:
-        row = self._engine.row(AGENT_SELECT + " WHERE id = ?", (id,))
-        if row is None:
+        found = self.find(id)
+        if found is None:
             raise NotFoundError(f"no agent {id!r}")
-        return self._decode(row)
+        return found
 
     def find(self, id: str) -> Agent | None:
-        row = self._engine.row(AGENT_SELECT + " WHERE id = ?", (id,))
-        return None if row is None else self._decode(row)
+        found = self._read(AGENT_SELECT + " WHERE id = ?", (id,))
+        return found[0] if found else None
 
     def list(self, *, liveness: str | None = None) -> list[Agent]:
-        agents = [self._decode(r) for r in self._engine.rows(AGENT_SELECT + " ORDER BY id")]
+        agents = self._read(AGENT_SELECT + " ORDER BY id")
         return [a for a in agents if liveness is None or a.liveness == liveness]
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Agent]:
@@ -141,24 +163,28 @@ class Agents:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
-        rows = self._engine.rows(AGENT_SELECT + " WHERE id IN (SELECT value FROM json_each(?))",
-                                 (dump_json(wanted, what="ids"),))
-        return {agent.id: agent for agent in map(self._decode, rows)}
+        agents = self._read(AGENT_SELECT + " WHERE id IN (SELECT value FROM json_each(?))",
+                            (dump_json(wanted, what="ids"),))
+        return {agent.id: agent for agent in agents}
 
     def liveness_counts(self) -> dict[str, int]:
-        counts = {"alive": 0, "stale": 0, "dead": 0}
+        """Agents per liveness (every one of :data:`~.models.LIVENESS_STATES`)."""
+        counts = dict.fromkeys(LIVENESS_STATES, 0)
         for agent in self.list():
             counts[agent.liveness] += 1
         return counts
 
     def orphaned_tasks(self) -> list[Task]:
-        """Tasks held by agents that are dead or no longer registered."""
+        """Tasks held by agents that are dead, stopped or no longer registered
+        (a clean stop gives its work back; a client that only wrote
+        ``status = 'stopped'`` leaves it here)."""
         from .task_rows import TASK_SELECT
 
         rows = self._engine.rows(TASK_SELECT + " WHERE t.status IN ('claimed', 'in_progress')")
         tasks = [task_from_row(r) for r in rows]
         owners = self.get_many(t.claimed_by for t in tasks if t.claimed_by)
-        return [t for t in tasks if t.claimed_by not in owners or owners[t.claimed_by].liveness == "dead"]
+        return [t for t in tasks
+                if t.claimed_by not in owners or owners[t.claimed_by].liveness in ("dead", "stopped")]
 
     def _guard(self, tx: Tx, id: str, seen_heartbeat: float | None, seen_version: int | None) -> Agent:
         """The agent now; :class:`ConflictError` (with it) when it heartbeated
@@ -167,7 +193,7 @@ class Agents:
         row = tx.row(AGENT_SELECT + " WHERE id = ?", (id,))
         if row is None:
             raise NotFoundError(f"no agent {id!r}")
-        current = self._decode(row)
+        current = self._decode(row, self._rule(tx))
         if seen_version is not None and current.version != seen_version:
             raise ConflictError(f"agent {id} registered again since you saw it "
                                 f"(version {seen_version} → {current.version})", current)
@@ -214,6 +240,28 @@ class Agents:
                           {"by": by, "tasks": [t.id for t in tasks], "reservations": reservations,
                            "leases": leases}, by=by)
             return report
+
+        return self._engine.write(write)
+
+    def stop(self, id: str, *, by: str | None = None) -> ReleaseReport:
+        """An agent's clean goodbye, in ONE transaction: its claimed tasks go
+        back to the queue (the attempt is not counted: stopping is not
+        failing), its reservations and leases are released, and it is marked
+        ``stopped`` (liveness ``stopped``, no current task).  The task audit
+        trail records ``stop`` by ``by`` (default: the agent itself).
+
+        An agent no longer registered (deregistered while it worked) still
+        gives back whatever it took meanwhile; no row is created for it.
+        """
+        if not isinstance(id, str) or not id.strip():
+            raise InvalidInputError("stop needs the agent's id")
+
+        def write(tx: Tx) -> ReleaseReport:
+            moment = clock.now()
+            tasks, reservations, leases = self._free(tx, id, by or id, "stop", moment, uncount=True)
+            tx.execute("UPDATE agents SET status = ?, current_task = NULL, last_heartbeat = ?, heartbeat_at = ?,"
+                       " version = version + 1 WHERE id = ?", (STOPPED, clock.to_db_text(moment), moment, id))
+            return ReleaseReport(id, tasks, reservations, leases)
 
         return self._engine.write(write)
 

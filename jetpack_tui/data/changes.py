@@ -97,6 +97,10 @@ def _merge(rows: list[tuple]) -> dict[str, dict[str, tuple[str, str]]]:
         per_table = merged.setdefault(str(table), {})
         key = str(row_id)
         first = per_table[key][0] if key in per_table else str(op)
+        if op == "insert" and first == "update":
+            # a trigger updated the row it was inserting (derived columns)
+            # before the insert itself was logged: still new in this window
+            first = "insert"
         per_table[key] = (first, str(op))
     return merged
 

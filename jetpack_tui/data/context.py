@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .backend import Engine
 from .models import Liveness
@@ -11,7 +11,9 @@ from .models import Liveness
 @dataclass
 class StoreContext:
     engine: Engine
-    liveness: Liveness = field(default_factory=Liveness)
+    #: This process's explicit liveness rule, overriding the one stored in the
+    #: database (``None``: use the database's, see :mod:`.settings`).
+    liveness: Liveness | None = None
     #: Default lease of a claimed task, in seconds.
     lease_ttl: float = 120.0
     #: First retry delay after a failure; doubles with every attempt.

@@ -18,6 +18,7 @@ from .leases import Leases
 from .memories import Memories
 from .messages import Messages
 from .reservations import Reservations
+from .settings import StoredSettings
 from .tasks import Tasks
 
 
@@ -33,6 +34,7 @@ class DataLayerBase:
         self.messages = Messages(ctx)
         self.reservations = Reservations(ctx)
         self.memories = Memories(ctx, embedder=embedder)
+        self.settings = StoredSettings(ctx)
 
     @property
     def location(self) -> str:

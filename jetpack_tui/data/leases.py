@@ -8,19 +8,43 @@ lease can be taken over by anyone.
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import clock
-from .context import StoreContext
 from .backend import Tx
+from .context import StoreContext
 from .errors import InvalidInputError, StaleLeaseError
+from .jsonvalues import as_text
 from .models import Lease
+from .inputs import check_agent_id, lease_seconds
 
 _COLUMNS = "resource, agent_id, token, acquired_at, expires_at"
 
 
+def _epoch(raw: Any, name: str, problems: list[str]) -> float | None:
+    if raw is None:
+        return None
+    moment = clock.parse_timestamp(raw)
+    if moment is None or isinstance(raw, (str, bytes)):
+        problems.append(f"{name}: {'unreadable' if moment is None else 'stored as text'}")
+    return moment
+
+
 def _lease(row: tuple) -> Lease:
-    return Lease(resource=row[0], agent_id=row[1], token=int(row[2] or 0),
-                 acquired_at=row[3] if isinstance(row[3], (int, float)) else None,
-                 expires_at=row[4] if isinstance(row[4], (int, float)) else None)
+    """Decode a lease row without ever raising: another client may have
+    written ``token = 'abc'`` or a date as text; the row is still listed,
+    with the problem named."""
+    problems: list[str] = []
+    token = row[2]
+    if not isinstance(token, int) or isinstance(token, bool):
+        try:
+            token = int(token or 0)
+        except (TypeError, ValueError):
+            problems.append(f"token: not an integer ({as_text(token)!r})")
+            token = 0
+    return Lease(resource=as_text(row[0]) or "", agent_id=as_text(row[1]), token=token,
+                 acquired_at=_epoch(row[3], "acquired_at", problems),
+                 expires_at=_epoch(row[4], "expires_at", problems), problems=tuple(problems))
 
 
 class Leases:
@@ -28,18 +52,16 @@ class Leases:
         self._engine = ctx.engine
 
     @staticmethod
-    def _check(resource: str, agent_id: str, ttl: float) -> None:
+    def _check(resource: str, agent_id: str, ttl: float) -> float:
         if not isinstance(resource, str) or not resource:
             raise InvalidInputError("a lease needs a resource name")
-        if not isinstance(agent_id, str) or not agent_id:
-            raise InvalidInputError("a lease needs an agent id")
-        if not isinstance(ttl, (int, float)) or ttl <= 0:
-            raise InvalidInputError("a lease ttl must be a positive number of seconds")
+        check_agent_id(agent_id, "a lease needs an agent id that")
+        return lease_seconds(ttl, 0.0)
 
     def acquire(self, resource: str, agent_id: str, ttl: float) -> Lease | None:
         """Take the lease, or ``None`` while another holder's lease is live.
         The holder itself may acquire again (it is renewed with a new token)."""
-        self._check(resource, agent_id, ttl)
+        ttl = self._check(resource, agent_id, ttl)
 
         def write(tx: Tx) -> Lease | None:
             moment = clock.now()
@@ -58,7 +80,7 @@ class Leases:
 
     def renew(self, resource: str, agent_id: str, token: int, ttl: float) -> Lease:
         """Extend a live lease; refused when the token is no longer current."""
-        self._check(resource, agent_id, ttl)
+        ttl = self._check(resource, agent_id, ttl)
 
         def write(tx: Tx) -> Lease:
             moment = clock.now()
@@ -94,6 +116,14 @@ class Leases:
         return None if row is None else _lease(row)
 
     def get(self, resource: str) -> Lease | None:
+        """The lease if someone holds it now; ``None`` when nobody does
+        (never taken, released, or expired)."""
+        lease = self.inspect(resource)
+        return lease if lease is not None and lease.held else None
+
+    def inspect(self, resource: str) -> Lease | None:
+        """The stored row whatever its state (released leases keep their
+        last fencing token); ``None`` when the resource was never leased."""
         return self._engine.read(lambda tx: self._get(tx, resource))
 
     def list(self, *, agent_id: str | None = None, live_only: bool = True) -> list[Lease]:

@@ -38,9 +38,11 @@ def create_local_data_layer(
     Queries run on the calling thread, one at a time (the engine's lock), so
     the default is safe from any thread.  ``single_thread=True`` is a checked
     promise for agents that are one loop: other threads are refused.
+    ``liveness`` overrides the database's stored rule for this layer only
+    (``None``: the stored one, see :mod:`.settings`).
     """
     engine = open_engine(os.fspath(path), read_only=read_only, busy_deadline=busy_deadline,
                          single_thread=single_thread)
-    ctx = StoreContext(engine=engine, liveness=liveness or Liveness(), lease_ttl=lease_ttl,
+    ctx = StoreContext(engine=engine, liveness=liveness, lease_ttl=lease_ttl,
                        retry_base=retry_base)
     return LocalDataLayer(engine, ctx, embedder=embedder)

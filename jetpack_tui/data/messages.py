@@ -5,8 +5,11 @@ each recipient's read and ack state is its own: one agent reading a broadcast
 does not mark it read for the others.  A broadcast reaches the agents
 registered when it is sent (not the sender) and is written in one
 ``engine.write`` transaction: a crash leaves it delivered to all or to none.
-Senders and recipients need not be registered (``operator``, ``system``, an
-agent that has not started yet), and deregistering an agent keeps its mail.
+Senders and recipients need not be registered (``operator``, ``system``),
+but ``send`` refuses an address nobody has ever used (not a registered
+agent, never a sender or recipient): a typo such as ``nobody-xyz`` would
+otherwise swallow the mail without a word.  ``unknown_ok=True`` leaves mail
+for an agent that has not started yet.  Deregistering an agent keeps its mail.
 
 Payloads are strict JSON on write and lenient on read (see
 :mod:`.mail_models`): broken JSON from another client is shown, never raised.
@@ -39,6 +42,11 @@ from .mail_rows import insert_message
 
 _SENT = sent_sql("m")
 _ORDER_OLDEST = f" ORDER BY {_SENT}, m.rowid"
+
+#: A registered agent, or an address that has sent or received mail (all
+#: three lookups are indexed).
+_KNOWN_ADDRESS_SQL = ("SELECT 1 FROM agents WHERE id = ? UNION ALL SELECT 1 FROM message_recipients"
+                      " WHERE agent_id = ? UNION ALL SELECT 1 FROM messages WHERE from_agent = ? LIMIT 1")
 
 
 def _name(value: Any, what: str) -> str:
@@ -123,8 +131,11 @@ class Messages:
         return message_from_row(row)
 
     def _post(self, from_agent: str, to_agent: str, type: str, payload: Any, recipients_sql: str | None,
-              recipients: list[str], thread_id: str | None, task_id: str | None) -> Message:
+              recipients: list[str], thread_id: str | None, task_id: str | None,
+              unknown_ok: bool = True) -> Message:
         _name(from_agent, "from_agent")
+        if from_agent.strip() == BROADCAST:
+            raise InvalidInputError(f"{BROADCAST!r} is the broadcast address, not a sender")
         _name(type, "type")
         _optional_name(thread_id, "thread_id")
         _optional_name(task_id, "task_id")
@@ -134,6 +145,10 @@ class Messages:
             if thread_id is not None and tx.value(
                     "SELECT 1 FROM messages WHERE thread_id = ? OR id = ? LIMIT 1", (thread_id, thread_id)) is None:
                 raise NotFoundError(f"no thread {thread_id!r} to reply to")
+            if not unknown_ok and tx.value(_KNOWN_ADDRESS_SQL, (to_agent, to_agent, to_agent)) is None:
+                raise NotFoundError(f"no agent {to_agent!r}: it is not registered and has never sent or "
+                                    "received mail (check the id, or pass unknown_ok=True to leave mail "
+                                    "for an agent that has not started yet)")
             names = recipients if recipients_sql is None else [r[0] for r in tx.rows(recipients_sql, (from_agent,))]
             message_id, _thread = insert_message(
                 tx, from_agent=from_agent, to_agent=to_agent, type=type, payload=payload,
@@ -143,16 +158,19 @@ class Messages:
         return self._engine.write(write)
 
     def send(self, from_agent: str, to_agent: str, type: str, payload: Any = None, *,
-             thread_id: str | None = None, task_id: str | None = None) -> Message:
-        """Send to one agent (registered or not: the mail waits for it).
+             thread_id: str | None = None, task_id: str | None = None, unknown_ok: bool = False) -> Message:
+        """Send to one agent: a registered one, or any address already used
+        in mail (the operator, ``system``); :class:`NotFoundError` for an
+        address nobody has used unless ``unknown_ok`` (the mail then waits).
 
         Without ``thread_id`` the message starts a thread (its id); with one
         it is a reply in that thread (which must exist).
         """
         _name(to_agent, "to_agent")
-        if to_agent == BROADCAST:
+        if to_agent.strip() == BROADCAST:
             raise InvalidInputError("to send to every agent use broadcast()")
-        return self._post(from_agent, to_agent, type, payload, None, [to_agent], thread_id, task_id)
+        return self._post(from_agent, to_agent, type, payload, None, [to_agent], thread_id, task_id,
+                          unknown_ok=unknown_ok)
 
     def broadcast(self, from_agent: str, type: str, payload: Any = None, *,
                   thread_id: str | None = None, task_id: str | None = None) -> Message:

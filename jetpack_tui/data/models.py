@@ -46,6 +46,11 @@ class Task:
     #: ``True``/``False`` for pending tasks (all dependencies completed or
     #: not), ``None`` for every other status.
     ready: bool | None = None
+    #: Dependencies not completed yet (kept by triggers); ``None`` when the
+    #: list is unreadable.
+    deps_unmet: int | None = None
+    #: Position key in the queue (priority, age and aging; lower goes first).
+    claim_order: float | None = None
     problems: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -115,28 +120,56 @@ class Agent:
 
 @dataclass(frozen=True)
 class Lease:
-    """A hard, exclusive lease on any resource string, fenced by ``token``."""
+    """A hard, exclusive lease on any resource string, fenced by ``token``.
+
+    ``agent_id`` is ``None`` once released; :meth:`Leases.get` returns only
+    held leases, :meth:`Leases.inspect` any row (for its fencing token)."""
 
     resource: str
     agent_id: str | None
     token: int
     acquired_at: float | None
     expires_at: float | None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def held(self) -> bool:
+        """Someone holds it now (not released, not expired)."""
+        from .clock import now
+
+        return self.live_at(now())
 
     def live_at(self, moment: float) -> bool:
         return self.agent_id is not None and self.expires_at is not None and self.expires_at > moment
 
 
+#: Every liveness an agent can have, in the order screens list them.
+LIVENESS_STATES = ("alive", "stale", "dead", "stopped")
+#: The agent status an agent that stopped cleanly writes (``dl.agents.stop``).
+STOPPED = "stopped"
+
+
 @dataclass(frozen=True)
 class Liveness:
-    """Heartbeat age thresholds: alive below ``stale_after``, dead from ``dead_after``."""
+    """Heartbeat age thresholds: alive below ``stale_after``, dead from ``dead_after``.
+
+    An agent whose status is ``stopped`` said goodbye: it is ``stopped``
+    whatever its heartbeat's age, so an operator tells a clean stop from a
+    death.  One rule per database: see :mod:`jetpack_tui.data.settings`.
+    """
 
     stale_after: float = 30.0
     dead_after: float = 120.0
 
-    def classify(self, age: float | None) -> str:
+    def classify(self, age: float | None, status: str | None = None) -> str:
+        if status == STOPPED:
+            return "stopped"
         if age is None or age >= self.dead_after:
             return "dead"
         if age >= self.stale_after:
             return "stale"
         return "alive"
+
+    def of(self, last_heartbeat: float | None, status: str | None, now: float) -> str:
+        """The liveness at ``now`` of an agent last heard of at ``last_heartbeat``."""
+        return self.classify(None if last_heartbeat is None else max(0.0, now - last_heartbeat), status)

@@ -19,6 +19,7 @@ class DataLayer(Protocol):
     messages: Any  # jetpack_tui.data.messages.Messages
     reservations: Any  # jetpack_tui.data.reservations.Reservations
     memories: Any  # jetpack_tui.data.memories.Memories
+    settings: Any  # jetpack_tui.data.settings.StoredSettings
 
     @property
     def mode(self) -> str:

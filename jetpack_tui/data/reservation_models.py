@@ -1,12 +1,20 @@
 """File reservations as callers see them, and the rules of when two conflict.
 
-A reservation names a path or a glob (``src/**/*.py``).  Two reservations
-conflict when they belong to different agents, are not both ``read``, and
-some file path matches both patterns — decided exactly by
+A reservation names a path or a glob (``src/**/*.py``), compared in its
+canonical spelling (:mod:`.paths`: ``app/./config.py`` is ``app/config.py``).
+Two reservations conflict when they belong to different agents, are not both
+``read``, and some file path matches both patterns — decided exactly by
 :func:`.globs.overlap_witness`, which also gives an example path to show.
 
+Exactly, that is, when the comparison is affordable: new patterns are capped
+(:data:`.paths.MAX_PATTERN_CHARS`), but another client may store anything.
+A pair whose size product exceeds :data:`COMPARE_BUDGET` is not searched:
+it conflicts when the cheap pre-check says it might (:data:`NOT_COMPARED`
+stands in for the path), and the large row is flagged in ``problems``.
+
 Rows may come from other clients, so decoding never raises: an unknown type
-or status, or an unreadable timestamp, is named in ``problems``.  Unknown
+or status, an unreadable timestamp or an odd path spelling is named in
+``problems``.  Unknown
 types conflict with everything (a guess of "read" could let two agents edit
 one file), and an unreadable expiry counts as "never expires".
 
@@ -26,14 +34,26 @@ from typing import Any
 
 from .clock import parse_timestamp
 from .errors import ConflictError
-from .globs import glob_matches, overlap_witness
+from .globs import is_glob, overlap_witness, unescape
 from .jsonvalues import as_text, known_value
+from .paths import MAX_PATTERN_CHARS, canonical
 
 RESERVATION_TYPES = ("edit", "read", "create", "delete")
 RESERVATION_STATUSES = ("active", "released")
 #: Characters that make a pattern a glob (an unclosed ``[`` is literal for
 #: :mod:`.globs`; treating it as a glob here is only slower, never wrong).
 GLOB_CHARS = "*?["
+
+#: Largest product of two patterns' lengths searched exactly: a new pattern
+#: (at most 1,024 characters) against anything up to 4,096 (the old limit, so
+#: every row this project ever wrote) - a few milliseconds at worst.
+COMPARE_BUDGET = MAX_PATTERN_CHARS * 4096
+#: Longest pattern searched at all (against a tiny one), so compiling it stays cheap.
+MAX_SEARCHED_CHARS = 16 * MAX_PATTERN_CHARS
+#: Longer stored text is not even spelled out: it might cover anything.
+MAX_READ_CHARS = 1 << 20
+#: The "path both cover" of a pair too large to compare.
+NOT_COMPARED = "(not compared: a pattern is too large; it might cover the same files)"
 
 COLUMNS = ("id", "agent_id", "task_id", "file_path", "reservation_type", "status", "created_at",
            "expires_at", "released_at", "created_epoch")
@@ -63,6 +83,24 @@ class Reservation:
     def active(self) -> bool:
         return self.state == "active"
 
+    @property
+    def is_glob(self) -> bool:
+        """Does the pattern cover more than one path?"""
+        if not self.file_path:
+            return False
+        return len(self.file_path) > MAX_SEARCHED_CHARS or is_glob(normalise(self.file_path))
+
+    @property
+    def literal_path(self) -> str | None:
+        """The one path a non-glob reservation names, glob characters
+        unescaped (``docs/[[]draft].md`` -> ``docs/[draft].md``); else ``None``."""
+        return unescape(normalise(self.file_path)) if self.file_path and not self.is_glob else None
+
+    @property
+    def display_path(self) -> str:
+        """What to show: the literal path, or the glob as stored."""
+        return self.literal_path or self.file_path or ""
+
 
 @dataclass(frozen=True)
 class ReservationResult:
@@ -79,7 +117,8 @@ class ReservationResult:
 
 @dataclass(frozen=True)
 class ReservationConflict:
-    """Two active reservations that conflict, and a path both of them cover."""
+    """Two active reservations that conflict, and a path both of them cover
+    (:data:`NOT_COMPARED` when a pattern was too large to search)."""
 
     first: Reservation
     second: Reservation
@@ -118,6 +157,8 @@ def reservation_from_row(row: tuple, now: float) -> Reservation:
     path = as_text(values["file_path"])
     if not path:
         problems.append("file_path: empty")
+    else:
+        problems += path_problems(path)
     created = _moment(values["created_epoch"], "created_epoch", problems, raw)
     if created is None:
         created = _moment(values["created_at"], "created_at", problems, raw)
@@ -139,11 +180,23 @@ def reservation_from_row(row: tuple, now: float) -> Reservation:
 
 # -- conflict rules ---------------------------------------------------------------
 def normalise(path: str) -> str:
-    """The path as :mod:`.globs` reads it: empty and leading ``.`` segments dropped."""
-    parts = [s for s in path.split("/") if s]
-    while parts and parts[0] == ".":
-        parts.pop(0)
-    return "/".join(parts)
+    """The canonical spelling every comparison uses (:func:`.paths.canonical`);
+    text over :data:`MAX_READ_CHARS` is left as it is (and compared with nothing)."""
+    return path if len(path) > MAX_READ_CHARS else canonical(path).path
+
+
+@lru_cache(maxsize=16384)
+def path_problems(path: str) -> tuple[str, ...]:
+    """What is odd about a stored path: its spelling, or its size."""
+    if len(path) > MAX_READ_CHARS:
+        return (f"file_path: too large ({len(path)} characters): reported as overlapping everything",)
+    spelling = canonical(path)
+    found = tuple(f"file_path: {flag}" for flag in spelling.flags)
+    size = len(spelling.path)
+    if size > MAX_PATTERN_CHARS:
+        found += (f"file_path: too large ({size} characters, over {MAX_PATTERN_CHARS}): compared exactly only with"
+                  " smaller patterns, otherwise reported as overlapping whatever it might cover",)
+    return found
 
 
 def is_literal(pattern: str) -> bool:
@@ -157,7 +210,10 @@ def literal_prefix(pattern: str) -> str:
     trailing ``/`` (``src/**`` also matches ``src``).  Two patterns can only
     overlap when one's prefix is a prefix of the other's.
     """
-    text = normalise(pattern)
+    return _prefix(normalise(pattern))
+
+
+def _prefix(text: str) -> str:
     cut = min((i for i in (text.find(c) for c in GLOB_CHARS) if i >= 0), default=len(text))
     return text[:cut].rstrip("/")
 
@@ -166,14 +222,17 @@ def literal_suffix(pattern: str) -> str:
     """Text every path matched by ``pattern`` ends with: what follows the last
     glob character or ``]`` (so no class body), without a leading ``/``
     (``**/x`` also matches ``x``)."""
-    text = normalise(pattern)
+    return _suffix(normalise(pattern))
+
+
+def _suffix(text: str) -> str:
     cut = max(text.rfind(c) for c in GLOB_CHARS + "]")
     return text[cut + 1:].lstrip("/")
 
 
 def _ends(segment: str) -> tuple[str, str, bool]:
-    """(literal start, literal end, is literal) of one path segment glob."""
-    return literal_prefix(segment), literal_suffix(segment), is_literal(segment)
+    """(literal start, literal end, is literal) of one canonical segment glob."""
+    return _prefix(segment), _suffix(segment), is_literal(segment)
 
 
 def _segments_meet(a: tuple[str, str, bool], b: tuple[str, str, bool]) -> bool:
@@ -187,12 +246,13 @@ def _shape(pattern: str) -> tuple:
     """What :func:`could_overlap` compares: literal prefix and suffix, the
     range of segment counts, and the segments at fixed positions — before
     the first ``**`` (from the start) and after the last one (from the end)."""
-    segments = normalise(pattern).split("/")
+    text = normalise(pattern)
+    segments = text.split("/")
     stars = segments.count("**")
     fewest = len(segments) - stars
     head = segments[:segments.index("**")] if stars else segments
     tail = segments[len(segments) - segments[::-1].index("**"):] if stars else segments
-    return (literal_prefix(pattern), literal_suffix(pattern), fewest, float("inf") if stars else fewest,
+    return (_prefix(text), _suffix(text), fewest, float("inf") if stars else fewest,
             tuple(map(_ends, head)), tuple(map(_ends, reversed(tail))))
 
 
@@ -209,15 +269,17 @@ def could_overlap(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def overlap(a: str, b: str) -> str | None:
-    """A path matched by both patterns, or ``None`` (exact; literals are fast)."""
-    if not could_overlap(a, b):
+    """A path matched by both patterns, or ``None``; :data:`NOT_COMPARED`
+    for a pair too large to search (see the module docstring)."""
+    if max(len(a), len(b)) > MAX_READ_CHARS:
+        return NOT_COMPARED
+    a, b = normalise(a), normalise(b)
+    if not a or not b or not could_overlap(a, b):
         return None
     if is_literal(a) and is_literal(b):
-        path = normalise(a)
-        return path if path and path == normalise(b) else None
-    if is_literal(a) or is_literal(b):
-        literal, pattern = (a, b) if is_literal(a) else (b, a)
-        return normalise(literal) if glob_matches(pattern, literal) else None
+        return a if a == b and ".." not in a.split("/") else None
+    if len(a) * len(b) > COMPARE_BUDGET or max(len(a), len(b)) > MAX_SEARCHED_CHARS:
+        return NOT_COMPARED
     return overlap_witness(a, b)
 
 
@@ -249,12 +311,12 @@ def find_all_conflicts(reservations: Iterable[Reservation]) -> list[ReservationC
     O(n²) when every pattern starts with a glob; :func:`could_overlap` then
     spares most of the automaton searches).
     """
-    groups: dict[str, list[Reservation]] = {}
+    groups: dict[str, list[Reservation]] = {}  # by canonical spelling
     for r in reservations:
-        if r.active and r.file_path:
-            groups.setdefault(r.file_path, []).append(r)
-    patterns = sorted(groups, key=lambda p: (literal_prefix(p), p))
-    prefixes = [literal_prefix(p) for p in patterns]
+        if r.active and r.file_path and (key := normalise(r.file_path)):
+            groups.setdefault(key, []).append(r)
+    patterns = sorted(groups, key=lambda p: (_prefix(p), p))
+    prefixes = [_prefix(p) for p in patterns]
     pairs: list[ReservationConflict] = []
     for i, pattern in enumerate(patterns):
         mine = groups[pattern]

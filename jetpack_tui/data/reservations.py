@@ -3,9 +3,16 @@
 An agent announces the files it is about to touch.  By default a
 reservation is always granted and the conflicting reservations of other
 agents are reported, so agents can coordinate (mail, wait, split work);
-``strict=True`` refuses instead.  The conflict check and the insert run in
-one ``engine.write`` (``BEGIN IMMEDIATE``), so of two processes racing for
-overlapping paths strictly, exactly one wins.
+``strict=True`` refuses instead.  Paths are stored and compared in their
+canonical spelling (:mod:`.paths`); ``glob=False`` reserves a literal path
+whose name has glob characters.
+
+The conflicts are decided outside the write lock, against a snapshot, and
+the insert is guarded: it happens only if no reservation changed since the
+snapshot, else the decision is made again with what changed
+(:mod:`.reservation_snapshot`).  So of two processes racing for overlapping
+paths strictly, exactly one wins, and the lock is held for milliseconds
+whatever the patterns.
 
 Expiry is derived from ``expires_at`` when rows are read (an expired
 reservation is never active, whether or not :meth:`Reservations.expire` has
@@ -20,32 +27,28 @@ from typing import Any
 from . import clock
 from .context import StoreContext
 from .backend import Tx
-from .errors import ConflictError, InvalidInputError, NotFoundError
+from .errors import ConflictError, InvalidInputError, NotFoundError, StorageBusyError
 from .ids import new_id
-from .jsonvalues import as_text
 from .mail_rows import notify_agents, release_task_reservations
+from .paths import checked_pattern
 from .reservation_models import (
-    COLUMNS,
     RESERVATION_TYPES,
     SELECT,
     Reservation,
     ReservationConflict,
     ReservationConflictError,
     ReservationResult,
-    could_overlap,
     find_all_conflicts,
     find_conflicts,
-    normalise,
     reservation_from_row,
 )
+from .reservation_snapshot import LIVE as _LIVE
+from .reservation_snapshot import ReservationsChanged, Snapshot, check_unchanged, read_snapshot
 from .paging import page
 
-#: Longest pattern accepted (a reservation names files, not documents).
-MAX_PATH = 4096
-#: ``status = 'active'`` rows whose epoch expiry has not passed (text expiries
-#: written by other clients are decided when decoded).
-_LIVE = ("r.status = 'active' AND (r.expires_at IS NULL OR typeof(r.expires_at) NOT IN ('integer', 'real')"
-         " OR r.expires_at > ?)")
+#: Guarded writes tried before giving up: each failure means another writer
+#: changed reservations meanwhile, so the swarm as a whole progresses.
+MAX_ATTEMPTS = 50
 
 
 def _name(value: Any, what: str) -> str:
@@ -54,15 +57,12 @@ def _name(value: Any, what: str) -> str:
     return value
 
 
-def _check_path(file_path: Any) -> str:
+def _check_path(file_path: Any, glob: bool | None) -> str:
+    """The canonical pattern to store and compare (:func:`.paths.checked_pattern`)."""
     _name(file_path, "file_path")
-    if "\x00" in file_path:
-        raise InvalidInputError("file_path must not contain NUL characters")
-    if len(file_path) > MAX_PATH:
-        raise InvalidInputError(f"file_path is longer than {MAX_PATH} characters")
-    if not normalise(file_path):
-        raise InvalidInputError(f"file_path {file_path!r} names no file")
-    return file_path
+    if glob not in (None, True, False):
+        raise InvalidInputError(f"glob must be True, False or None, not {glob!r}")
+    return checked_pattern(file_path, glob=glob)
 
 
 def _check_ttl(ttl: Any) -> float | None:
@@ -92,20 +92,6 @@ class Reservations:
     def _active(tx: Tx, moment: float) -> list[Reservation]:
         rows = tx.rows(SELECT + " WHERE " + _LIVE, (moment,))
         return [r for r in (reservation_from_row(row, moment) for row in rows) if r.active]
-
-    @staticmethod
-    def _rivals(tx: Tx, moment: float, agent_id: str, file_path: str, reservation_type: str) -> list[Reservation]:
-        """The active reservations a new one would conflict with.  SQL drops the
-        agent's own and compatible types, :func:`could_overlap` drops most other
-        paths before any row is decoded or any glob pair is compared."""
-        sql = SELECT + " WHERE " + _LIVE + " AND r.agent_id IS NOT ?"
-        if reservation_type == "read":
-            sql += " AND r.reservation_type IS NOT 'read'"
-        path_at = COLUMNS.index("file_path")
-        rows = [row for row in tx.rows(sql, (moment, agent_id))
-                if row[path_at] and could_overlap(file_path, as_text(row[path_at]))]
-        return find_conflicts(agent_id, file_path, reservation_type,
-                              (reservation_from_row(row, moment) for row in rows))
 
     def get(self, reservation_id: str) -> Reservation:
         return self._engine.read(lambda tx: self._get(tx, reservation_id))
@@ -138,10 +124,12 @@ class Reservations:
         """Active reservations (of one agent, or all): the overview's figure."""
         return len(self.list(agent_id=agent_id))
 
-    def check(self, agent_id: str, file_path: str, reservation_type: str) -> list[Reservation]:
+    def check(self, agent_id: str, file_path: str, reservation_type: str, *,
+              glob: bool | None = None) -> list[Reservation]:
         """The active reservations a reservation would conflict with (nothing is written)."""
-        self._validate(agent_id, file_path, reservation_type)
-        return self._engine.read(lambda tx: self._rivals(tx, clock.now(), agent_id, file_path, reservation_type))
+        pattern = self._validate(agent_id, file_path, reservation_type, glob)
+        snapshot = self._snapshot(agent_id, pattern, reservation_type)
+        return find_conflicts(agent_id, pattern, reservation_type, snapshot.candidates())
 
     def conflicts(self) -> list[ReservationConflict]:
         """Every pair of active reservations of the swarm that conflict, each
@@ -151,52 +139,77 @@ class Reservations:
 
     # -- reserve ------------------------------------------------------------
     @staticmethod
-    def _validate(agent_id: Any, file_path: Any, reservation_type: Any) -> None:
+    def _validate(agent_id: Any, file_path: Any, reservation_type: Any, glob: bool | None) -> str:
         _name(agent_id, "agent_id")
-        _check_path(file_path)
         if reservation_type not in RESERVATION_TYPES:
             raise InvalidInputError(
                 f"reservation_type must be one of {', '.join(RESERVATION_TYPES)}, not {reservation_type!r}")
+        return _check_path(file_path, glob)
+
+    def _snapshot(self, agent_id: str, pattern: str, reservation_type: str, *, on_primary: bool = False) -> Snapshot:
+        def read(tx: Tx) -> Snapshot:
+            return read_snapshot(tx, agent_id, pattern, reservation_type, clock.now())
+
+        # A write transaction that only reads: on Turso it reads the primary, not a lagging replica.
+        return self._engine.write(read) if on_primary else self._engine.read(read)
 
     def reserve(self, agent_id: str, file_path: str, reservation_type: str, *, task_id: str | None = None,
-                ttl: float | None = None, strict: bool = False) -> ReservationResult:
+                ttl: float | None = None, strict: bool = False, glob: bool | None = None) -> ReservationResult:
         """Reserve a path or glob; returns it with the conflicts other agents hold.
 
         Advisory (the default): always granted.  ``strict``: refused with
-        :class:`ReservationConflictError` when anything conflicts, decided in
-        the same transaction as the insert.  Reserving again what the agent
+        :class:`ReservationConflictError` when anything conflicts.  Either
+        way the conflicts are those standing when the row is written (see
+        the module docstring).  ``glob=False``: ``file_path`` is one literal
+        path even if it has ``*``, ``?`` or ``[`` (stored escaped); the
+        default reads those as wildcards.  The path is stored in its
+        canonical spelling (:mod:`.paths`).  Reserving again what the agent
         already holds (same path, type and task) renews it with ``ttl``.
         """
-        self._validate(agent_id, file_path, reservation_type)
+        pattern = self._validate(agent_id, file_path, reservation_type, glob)
         if task_id is not None:
             _name(task_id, "task_id")
         seconds = _check_ttl(ttl)
-
-        def write(tx: Tx) -> ReservationResult:
-            moment = clock.now()
-            conflicts = tuple(self._rivals(tx, moment, agent_id, file_path, reservation_type))
+        snapshot = self._snapshot(agent_id, pattern, reservation_type)
+        for _ in range(MAX_ATTEMPTS):
+            conflicts = tuple(find_conflicts(agent_id, pattern, reservation_type, snapshot.candidates()))
             if strict and conflicts:
                 holders = ", ".join(sorted({f"{c.agent_id} ({c.reservation_type} {c.file_path})" for c in conflicts}))
                 raise ReservationConflictError(f"{file_path!r} is reserved by {holders}", conflicts)
-            expires = None if seconds is None else moment + seconds
-            same = tx.value(
-                "SELECT r.id FROM file_reservations r WHERE r.agent_id = ? AND r.file_path = ?"
-                " AND r.reservation_type = ? AND r.task_id IS ? AND " + _LIVE + " LIMIT 1",
-                (agent_id, file_path, reservation_type, task_id, moment))
-            if same is not None:
-                tx.execute("UPDATE file_reservations SET expires_at = ? WHERE id = ?", (expires, same))
-                reservation_id = same
-            else:
-                reservation_id = new_id("res")
-                tx.execute(
-                    "INSERT INTO file_reservations(id, agent_id, task_id, file_path, reservation_type, status,"
-                    " created_at, expires_at, created_epoch) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-                    (reservation_id, agent_id, task_id, file_path, reservation_type, clock.to_db_text(moment),
-                     expires, moment),
-                )
-            return ReservationResult(self._get(tx, reservation_id), conflicts)
+            try:
+                return self._engine.write(
+                    lambda tx: self._write(tx, snapshot, agent_id, pattern, reservation_type, task_id, seconds,
+                                           conflicts))
+            except ReservationsChanged as changed:
+                if changed.reload:
+                    snapshot = self._snapshot(agent_id, pattern, reservation_type, on_primary=True)
+                else:
+                    snapshot.apply(changed)
+        raise StorageBusyError(f"reservations kept changing while {file_path!r} was decided "
+                               f"({MAX_ATTEMPTS} attempts); try again")
 
-        return self._engine.write(write)
+    def _write(self, tx: Tx, snapshot: Snapshot, agent_id: str, pattern: str, reservation_type: str,
+               task_id: str | None, seconds: float | None, conflicts: tuple[Reservation, ...]) -> ReservationResult:
+        """The guarded write: nothing changed since the snapshot, then insert or renew."""
+        check_unchanged(tx, snapshot)
+        moment = clock.now()
+        expires = None if seconds is None else moment + seconds
+        same = tx.value(
+            "SELECT r.id FROM file_reservations r WHERE r.agent_id = ? AND r.file_path = ?"
+            " AND r.reservation_type = ? AND r.task_id IS ? AND " + _LIVE + " LIMIT 1",
+            (agent_id, pattern, reservation_type, task_id, moment))
+        if same is not None:
+            tx.execute("UPDATE file_reservations SET expires_at = ? WHERE id = ?", (expires, same))
+            reservation_id = same
+        else:
+            reservation_id = new_id("res")
+            tx.execute(
+                "INSERT INTO file_reservations(id, agent_id, task_id, file_path, reservation_type, status,"
+                " created_at, expires_at, created_epoch) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                (reservation_id, agent_id, task_id, pattern, reservation_type, clock.to_db_text(moment),
+                 expires, moment),
+            )
+        return ReservationResult(self._get(tx, reservation_id), conflicts)
 
     # -- release ------------------------------------------------------------
     @staticmethod

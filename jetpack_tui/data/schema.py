@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .schema_claims import CLAIMS_SQL
+
 #: Tables of the seed with the columns each must have (a foreign database
 #: that has a table of the same name without them is refused).
 SEED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -302,6 +304,7 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "jetpack core: leases, audit, mail recipients, change feed", CORE_SQL),
     Migration(3, "memories: keyword index", MEMORY_KEYWORD_SQL),
     Migration(4, "tasks: index for the board's default order", BOARD_ORDER_SQL),
+    Migration(5, "tasks: readiness, skills key, claim order and counts kept by triggers", CLAIMS_SQL),
 ]
 
 

@@ -9,6 +9,7 @@ and the file is left byte-for-byte as it was.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import urllib.parse
 
@@ -111,6 +112,17 @@ def installed_version(tx: Tx, path: str) -> int:
     return version
 
 
+_ADD_COLUMN = re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
+
+
+def _adds_existing_column(tx: Tx, sql: str) -> bool:
+    """Migrations are re-runnable: a column that is already there (a tool
+    reset the recorded version, or added it by hand) is not added twice."""
+    found = _ADD_COLUMN.match(sql)
+    return bool(found) and bool(tx.value("SELECT 1 FROM pragma_table_info(?) WHERE name = ?",
+                                         (found.group(1), found.group(2))))
+
+
 def migrate(tx: Tx, path: str) -> int:
     """Apply every pending migration (called inside one write transaction)."""
     current = installed_version(tx, path)
@@ -119,7 +131,8 @@ def migrate(tx: Tx, path: str) -> int:
         if migration.version <= current:
             continue
         for sql in statements(migration.sql):
-            tx.execute(sql)
+            if not _adds_existing_column(tx, sql):
+                tx.execute(sql)
         tx.execute(
             "INSERT INTO jetpack_meta(key, value) VALUES ('schema_version', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -3,9 +3,14 @@
 A claim is a lease.  Each grant increments ``claim_token`` (a fencing token):
 a worker must present the token it was granted, so a worker that was paused
 past its lease and lost the task to another agent cannot complete, renew or
-fail its successor's work.  Every state change runs inside ``BEGIN
-IMMEDIATE`` or is a single guarded ``UPDATE … WHERE <expected state>``, so of
+fail its successor's work.  Every state change is a single guarded
+``UPDATE … WHERE <expected state>`` or runs inside ``BEGIN IMMEDIATE``, so of
 any number of concurrent claimers exactly one wins.
+
+The claim's hot path is one statement that reads the first row of the ready
+index (:mod:`.schema_claims`): readiness and skills are columns kept by
+triggers, so a claim does no per-candidate JSON work and costs the same
+behind 50k blocked tasks as behind none.
 """
 
 from __future__ import annotations
@@ -14,70 +19,101 @@ from typing import TYPE_CHECKING, Any
 
 from . import clock
 from .backend import Tx
-from .errors import ConflictError, InvalidInputError, NotFoundError, StaleLeaseError
+from .errors import ConflictError, StaleLeaseError
+from .inputs import check_agent_id, lease_seconds
 from .jsonvalues import dump_json
 from .mail_rows import release_task_reservations
 from .models import Task
-from .task_rows import READY_SQL, RETURNING, TASK_SELECT, task_from_row
+from .schema_claims import SKILL_BITS
+from .task_reads import current
+from .task_rows import RETURNING, task_from_row
 
 if TYPE_CHECKING:
     from .context import StoreContext
-    from .backend import Engine
 
+#: Grant (from pending) or accept (an operator's assignment, already
+#: ``claimed`` for this agent): only a grant moves the token and attempts.
+#: Parameters: agent, now, lease end, now, actor, action, session.
 _GRANT = (
-    "UPDATE tasks SET status = 'claimed', claimed_by = ?, claimed_at = ?, lease_expires_at = ?,"
-    " claim_token = claim_token + 1, attempts = attempts + 1, version = version + 1,"
-    " updated_at = ?, last_actor = ?, last_action = ?, session_id = coalesce(?, session_id)"
+    "UPDATE tasks SET status = 'claimed', claimed_by = ?1,"
+    " claimed_at = CASE WHEN status = 'pending' THEN ?2 ELSE claimed_at END, lease_expires_at = ?3,"
+    " claim_token = claim_token + (status = 'pending'), attempts = attempts + (status = 'pending'),"
+    " version = version + 1, updated_at = ?2, last_actor = ?4,"
+    " last_action = CASE WHEN status = 'pending' THEN ?5 ELSE 'accept' END, session_id = coalesce(?6, session_id)"
 )
 
-#: The task's required skills are a subset of the agent's (case-insensitive).
-#: Unreadable JSON is never claimable.  Kept lean on purpose (each JSON
-#: function re-parses the text; this runs per candidate on the hot path):
-#: a valid non-array value is read as its own elements, as json_each does.
-_SKILLS_SQL = (
-    "(t.required_skills IS NULL OR t.required_skills = '[]' OR (json_valid(t.required_skills) AND NOT EXISTS ("
-    "SELECT 1 FROM json_each(CASE WHEN json_valid(t.required_skills) THEN t.required_skills ELSE '[]' END) s "
-    "WHERE lower(s.value) NOT IN (SELECT lower(a.value) FROM json_each("
-    "(SELECT CASE WHEN json_valid(skills) THEN skills ELSE '[]' END FROM agents WHERE id = ?)) a))))"
+#: The agent's skills mask (0 for an unregistered agent: skill-less tasks only).
+_AGENT_KEY = "coalesce((SELECT skills_key FROM agents WHERE id = ?1), 0)"
+
+#: The skills test when the dictionary outgrew the mask: tasks keyed ``-1``
+#: are checked against the JSON lists (the old way, per candidate).
+_SKILLS_JSON = (
+    "(t.skills_key = -1 AND NOT EXISTS (SELECT 1 FROM json_each(t.required_skills) s"
+    " WHERE lower(s.value) NOT IN (SELECT lower(a.value) FROM json_each("
+    "(SELECT CASE WHEN json_valid(skills) AND json_type(skills) = 'array' THEN skills ELSE '[]' END"
+    " FROM agents WHERE id = ?1)) a)))"
 )
 
-_NEXT_READY = (
-    "SELECT t.id FROM tasks t WHERE t.status = 'pending'"
-    " AND (t.available_at IS NULL OR t.available_at <= ?)"
-    f" AND {_SKILLS_SQL} AND {READY_SQL}"
-    " ORDER BY t.priority_rank, t.created_at LIMIT 1"
-)
+#: An assignment the agent has not taken up yet comes before new work.
+#: ``INDEXED BY`` here and in the ready pick: without statistics the planner
+#: prefers ``(status, claim_order)``, which walks every blocked task too.
+_ASSIGNED = ("(SELECT id FROM tasks INDEXED BY tasks_owner WHERE claimed_by = ?1 AND status = 'claimed'"
+             " AND last_action IN ('claim_for', 'reassign') ORDER BY claim_order LIMIT 1)")
 
-#: The claim's hot path: one self-contained compare-and-swap statement that
-#: picks and grants the best ready task and returns the granted row.
-#: ``bench/claims.py`` also runs it raw, to show what the SQL alone costs.
-CLAIM_NEXT_SQL = f"{_GRANT} WHERE id = ({_NEXT_READY}) AND status = 'pending' {RETURNING}"
+
+def _next_ready(skills: str) -> str:
+    return ("(SELECT t.id FROM tasks t INDEXED BY tasks_ready"
+            " WHERE t.status = 'pending' AND t.deps_unmet = 0 AND t.id IS NOT NULL"
+            f" AND {skills} AND (t.available_at IS NULL OR t.available_at <= ?2)"
+            " ORDER BY t.claim_order LIMIT 1)")
+
+
+_WHERE_MINE = " AND (status = 'pending' OR (status = 'claimed' AND claimed_by = ?1)) "
+
+#: The hot path: one self-contained compare-and-swap statement that takes
+#: the agent's pending assignment or grants the first ready task its skills
+#: cover, and returns the row.  While the skills dictionary fits the mask it
+#: is a bit test; ``bench/claims.py`` also runs it raw.
+CLAIM_NEXT_SQL = (
+    f"{_GRANT} WHERE id = coalesce({_ASSIGNED}, "
+    f"{_next_ready(f'(t.skills_key & {_AGENT_KEY}) = t.skills_key')})"
+    f" AND coalesce((SELECT max(bit) FROM skill_bits), 0) <= {SKILL_BITS}{_WHERE_MINE}{RETURNING}"
+)
+#: The same when some task's skills have no bit (more than 62 distinct skills).
+CLAIM_NEXT_WIDE_SQL = (
+    f"{_GRANT} WHERE id = coalesce({_ASSIGNED}, "
+    f"{_next_ready(f'((t.skills_key & {_AGENT_KEY}) = t.skills_key OR {_SKILLS_JSON})')})"
+    f"{_WHERE_MINE}{RETURNING}"
+)
+_WIDE_SQL = f"SELECT coalesce(max(bit), 0) > {SKILL_BITS} FROM skill_bits"
 
 
 def claim_next_params(agent_id: str, moment: float, seconds: float, actor: str, action: str,
                       session_id: str | None) -> tuple:
     """Parameters of :data:`CLAIM_NEXT_SQL`, in order."""
-    return (agent_id, moment, moment + seconds, moment, actor, action, session_id, moment, agent_id)
+    return (agent_id, moment, moment + seconds, actor, action, session_id)
+
+
+def _why_not(task: Task, agent_id: str, skills_ok: bool, moment: float, operator: bool) -> str:
+    if task.status != "pending":
+        owner = f" by {task.claimed_by}" if task.claimed_by else ""
+        return f"task {task.id} is {task.status}{owner}"
+    if not task.ready:
+        return f"task {task.id} is blocked by its dependencies"
+    if not operator and not skills_ok:
+        return f"{agent_id} lacks the skills task {task.id} needs ({', '.join(task.required_skills)})"
+    if not operator and task.available_at is not None and task.available_at > moment:
+        return f"task {task.id} is backing off after a failure until {clock.to_db_text(task.available_at)} UTC"
+    return f"task {task.id} cannot be claimed now"
 
 
 class TaskLifecycle:
-    """Mixed into :class:`~jetpack_tui.data.tasks.Tasks`."""
+    """Claims and the holder's operations of one DataLayer's tasks."""
 
-    _ctx: StoreContext
-    _engine: Engine
-
-    def _lease_seconds(self, ttl: float | None) -> float:
-        seconds = self._ctx.lease_ttl if ttl is None else ttl
-        if not isinstance(seconds, (int, float)) or seconds <= 0:
-            raise InvalidInputError("a lease ttl must be a positive number of seconds")
-        return float(seconds)
-
-    @staticmethod
-    def _current(tx: Tx, task_id: str) -> Task:
-        row = tx.row(TASK_SELECT + " WHERE t.id = ?", (task_id,))
-        if row is None:
-            raise NotFoundError(f"no task {task_id!r}")
-        return task_from_row(row)
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+        self._engine = ctx.engine
+        self._wide = False  # the skills dictionary outgrew the mask (never shrinks)
 
     def claim(
         self,
@@ -89,51 +125,61 @@ class TaskLifecycle:
         by: str | None = None,
         expected_version: int | None = None,
     ) -> Task | None:
-        """Atomically claim ``task_id``, or the best ready task the agent can do.
+        """Atomically claim ``task_id``, or the best task the agent can do.
 
-        Without ``task_id`` the agent's registered skills must cover the task's
-        required skills; the highest priority, then oldest, ready task wins and
-        ``None`` means nothing is claimable.  With ``task_id`` the task must be
-        pending and ready; otherwise :class:`ConflictError` carries its row.
-        ``by`` records an operator claiming on the agent's behalf.
+        Without ``task_id``: first a task an operator assigned to the agent
+        (``claim_for``/``reassign``) that it has not taken up yet, then the
+        ready task of best queue order whose required skills the agent's
+        registered skills cover and that is not backing off after a failure;
+        ``None`` when there is none.  With ``task_id`` the same rules hold for
+        that task (an operator, ``by=``, may override skills and back-off,
+        never dependencies); otherwise :class:`ConflictError` says why.
         """
-        if not isinstance(agent_id, str) or not agent_id.strip():
-            raise InvalidInputError("claim needs an agent id")
-        seconds = self._lease_seconds(ttl)
+        check_agent_id(agent_id, "claim needs an agent id that")
+        seconds = lease_seconds(ttl, self._ctx.lease_ttl)
         action = "claim" if by is None else "claim_for"
         actor = by or agent_id
-
         if task_id is None:
             return self._claim_next(agent_id, seconds, actor, action, session_id)
+        return self._engine.write(lambda tx: self._claim_one(
+            tx, agent_id, task_id, seconds, actor, action, session_id, by is not None, expected_version))
 
-        def write(tx: Tx) -> Task | None:
-            moment = clock.now()
-            grant = (agent_id, moment, moment + seconds, moment, actor, action, session_id)
-            guard = " AND version = ?" if expected_version is not None else ""
-            row = tx.row(
-                f"{_GRANT} WHERE id = ? AND status = 'pending' AND id IN "
-                f"(SELECT t.id FROM tasks t WHERE t.id = ? AND {READY_SQL}){guard} {RETURNING}",
-                (*grant, task_id, task_id, *(() if expected_version is None else (expected_version,))),
-            )
-            if row is not None:
-                return task_from_row(row)
-            current = self._current(tx, task_id)
-            if expected_version is not None and current.version != expected_version:
-                raise ConflictError(f"task {task_id} changed since you saw it", current)
-            if current.status != "pending":
-                owner = f" by {current.claimed_by}" if current.claimed_by else ""
-                raise ConflictError(f"task {task_id} is {current.status}{owner}", current)
-            raise ConflictError(f"task {task_id} is blocked by its dependencies", current)
-
-        return self._engine.write(write)
+    def _claim_one(self, tx: Tx, agent_id: str, task_id: str, seconds: float, actor: str, action: str,
+                   session_id: str | None, operator: bool, expected_version: int | None) -> Task:
+        moment = clock.now()
+        skills = f"((t.skills_key & {_AGENT_KEY}) = t.skills_key OR {_SKILLS_JSON})"
+        checks = "" if operator else f" AND {skills} AND (t.available_at IS NULL OR t.available_at <= ?2)"
+        guard = " AND version = ?8" if expected_version is not None else ""
+        row = tx.row(
+            f"{_GRANT} WHERE id = ?7 AND status = 'pending' AND id IN (SELECT t.id FROM tasks t"
+            f" WHERE t.id = ?7 AND t.deps_unmet = 0{checks}){guard} {RETURNING}",
+            (*claim_next_params(agent_id, moment, seconds, actor, action, session_id), task_id,
+             *(() if expected_version is None else (expected_version,))),
+        )
+        if row is not None:
+            return task_from_row(row)
+        task = current(tx, task_id)
+        if expected_version is not None and task.version != expected_version:
+            raise ConflictError(f"task {task_id} changed since you saw it", task)
+        skills_ok = bool(tx.value(f"SELECT {skills} FROM tasks t WHERE t.id = ?7",
+                                  (agent_id, None, None, None, None, None, task_id)))
+        raise ConflictError(_why_not(task, agent_id, skills_ok, moment, operator), task)
 
     def _claim_next(self, agent_id: str, seconds: float, actor: str, action: str,
                     session_id: str | None) -> Task | None:
-        """The hot path: one self-contained compare-and-swap statement picks
-        and grants the best ready task and returns the granted row (no
-        read-back: in Turso mode that would cost a pull)."""
-        rows = self._engine.write_statement(
-            CLAIM_NEXT_SQL, claim_next_params(agent_id, clock.now(), seconds, actor, action, session_id))
+        """One self-contained compare-and-swap statement picks and grants
+        (no read-back: in Turso mode that would cost a pull).  Only when it
+        finds nothing is the skills dictionary checked for overflow, once per
+        process (bits are never taken back)."""
+        params = claim_next_params(agent_id, clock.now(), seconds, actor, action, session_id)
+        if not self._wide:
+            rows = self._engine.write_statement(CLAIM_NEXT_SQL, params)
+            if rows:
+                return task_from_row(rows[0])
+            self._wide = bool(self._engine.value(_WIDE_SQL))
+            if not self._wide:
+                return None
+        rows = self._engine.write_statement(CLAIM_NEXT_WIDE_SQL, params)
         return task_from_row(rows[0]) if rows else None
 
     # -- holder operations: each needs the current lease token ------------------
@@ -147,11 +193,11 @@ class TaskLifecycle:
                 (*params, clock.now(), agent_id, action, task_id, agent_id, token),
             )
             if row is None:
-                current = self._current(tx, task_id)
+                now = current(tx, task_id)
                 raise StaleLeaseError(
                     f"{agent_id} no longer holds task {task_id} with token {token} "
-                    f"(now {current.status}, owner {current.claimed_by}, token {current.claim_token})",
-                    current,
+                    f"(now {now.status}, owner {now.claimed_by}, token {now.claim_token})",
+                    now,
                 )
             if release_reservations:
                 release_task_reservations(tx, task_id)
@@ -166,11 +212,9 @@ class TaskLifecycle:
 
     def renew(self, task_id: str, agent_id: str, token: int, *, ttl: float | None = None) -> Task:
         """Extend the lease of a task the agent still holds with this token."""
-        seconds = self._lease_seconds(ttl)
+        seconds = lease_seconds(ttl, self._ctx.lease_ttl)
         return self._holder_update(task_id, agent_id, token, "lease_expires_at = ?",
                                    (clock.now() + seconds,), "renew")
-
-    heartbeat = renew
 
     def complete(self, task_id: str, agent_id: str, token: int, *, result: Any = None) -> Task:
         """Finish a task; its file reservations are released with it."""
@@ -182,30 +226,19 @@ class TaskLifecycle:
 
     def fail(self, task_id: str, agent_id: str, token: int, error: str, *, retry: bool = True) -> Task:
         """Record a failure: back to the queue after an exponential back-off while
-        attempts remain (and ``retry``), else ``failed`` with the last error."""
-        message = str(error)
-
-        def write(tx: Tx) -> Task:
-            current = self._current(tx, task_id)
-            if (current.claimed_by != agent_id or current.claim_token != token
-                    or current.status not in ("claimed", "in_progress")):
-                raise StaleLeaseError(f"{agent_id} no longer holds task {task_id} with token {token}", current)
-            moment = clock.now()
-            if retry and current.attempts < current.max_attempts:
-                delay = min(self._ctx.retry_base * 2 ** max(current.attempts - 1, 0), self._ctx.retry_max)
-                status, available_at, owner = "pending", moment + delay, None
-            else:
-                status, available_at, owner = "failed", None, agent_id
-            tx.execute(
-                "UPDATE tasks SET status = ?, claimed_by = ?, lease_expires_at = NULL, available_at = ?,"
-                " last_error = ?, version = version + 1, updated_at = ?, last_actor = ?, last_action = 'fail'"
-                " WHERE id = ?",
-                (status, owner, available_at, message, moment, agent_id, task_id),
-            )
-            release_task_reservations(tx, task_id)
-            return self._current(tx, task_id)
-
-        return self._engine.write(write)
+        attempts remain (and ``retry``), else ``failed`` with the last error.
+        One guarded statement: the back-off is computed in SQL from the row."""
+        ctx = self._ctx
+        return self._holder_update(
+            task_id, agent_id, token,
+            "status = CASE WHEN ? AND attempts < max_attempts THEN 'pending' ELSE 'failed' END,"
+            " claimed_by = CASE WHEN ? AND attempts < max_attempts THEN NULL ELSE claimed_by END,"
+            " available_at = CASE WHEN ? AND attempts < max_attempts"
+            "   THEN ? + min(? * (1 << min(max(attempts - 1, 0), 40)), ?) END,"
+            " lease_expires_at = NULL, last_error = ?, version = version + 1",
+            (int(retry), int(retry), int(retry), clock.now(), ctx.retry_base, ctx.retry_max, str(error)),
+            "fail", release_reservations=True,
+        )
 
     def reclaim_expired(self, *, by: str = "system") -> list[Task]:
         """Return every task whose lease expired to the queue (or to ``failed``

@@ -16,23 +16,26 @@ from .backend import Tx
 from .errors import ConflictError, InvalidInputError
 from .mail_rows import notify_agents, release_task_reservations
 from .models import OWNED_STATUSES, Task
+from .task_inputs import validate_priority
+from .inputs import check_agent_id, lease_seconds
+from .task_lifecycle import TaskLifecycle
+from .task_reads import current
+from .task_rows import rank_of
 
 if TYPE_CHECKING:
     from .context import StoreContext
-    from .backend import Engine
 
 _TERMINAL = ("completed", "cancelled")
 
 
 class TaskOperatorActions:
-    """Mixed into :class:`~jetpack_tui.data.tasks.Tasks`."""
+    """An operator's actions on one DataLayer's tasks; ``claim_for`` goes
+    through the lifecycle's claim so the two can never disagree."""
 
-    _ctx: StoreContext
-    _engine: Engine
-
-    @staticmethod
-    def _current(tx: Tx, task_id: str) -> Task:  # provided by TaskLifecycle
-        raise NotImplementedError
+    def __init__(self, ctx: StoreContext, lifecycle: TaskLifecycle) -> None:
+        self._ctx = ctx
+        self._engine = ctx.engine
+        self._lifecycle = lifecycle
 
     def _operator_change(
         self,
@@ -46,17 +49,17 @@ class TaskOperatorActions:
             raise InvalidInputError("operator actions need the operator's identity (by=...)")
 
         def write(tx: Tx) -> Task:
-            current = self._current(tx, task_id)
-            if expected_version is not None and current.version != expected_version:
+            seen = current(tx, task_id)
+            if expected_version is not None and seen.version != expected_version:
                 raise ConflictError(
-                    f"task {task_id} changed since you saw it (version {expected_version} → {current.version})",
-                    current,
+                    f"task {task_id} changed since you saw it (version {expected_version} → {seen.version})",
+                    seen,
                 )
-            refusal = allowed(current)
+            refusal = allowed(seen)
             if refusal:
-                raise ConflictError(f"task {task_id}: {refusal}", current)
-            apply(tx, current, clock.now())
-            return self._current(tx, task_id)
+                raise ConflictError(f"task {task_id}: {refusal}", seen)
+            apply(tx, seen, clock.now())
+            return current(tx, task_id)
 
         return self._engine.write(write)
 
@@ -83,9 +86,8 @@ class TaskOperatorActions:
     def reassign(self, task_id: str, to_agent: str, *, by: str, reason: str | None = None,
                  expected_version: int | None = None, ttl: float | None = None) -> Task:
         """Give a claimed (or pending) task to another agent with a fresh lease token."""
-        if not isinstance(to_agent, str) or not to_agent.strip():
-            raise InvalidInputError("reassign needs the agent to give the task to")
-        seconds = self._ctx.lease_ttl if ttl is None else float(ttl)
+        check_agent_id(to_agent, "reassign needs the agent to give the task to, an id that")
+        seconds = lease_seconds(ttl, self._ctx.lease_ttl)
 
         def allowed(task: Task) -> str | None:
             if task.status not in (*OWNED_STATUSES, "pending"):
@@ -148,9 +150,6 @@ class TaskOperatorActions:
 
     def set_priority(self, task_id: str, priority: str, *, by: str,
                      expected_version: int | None = None) -> Task:
-        from .tasks import validate_priority
-        from .task_rows import rank_of
-
         validate_priority(priority)
 
         def allowed(task: Task) -> str | None:
@@ -170,7 +169,7 @@ class TaskOperatorActions:
         """An operator claims a task on an agent's behalf; the agent is told."""
 
         def write(tx: Tx) -> Task:
-            task = self.claim(agent_id, task_id, ttl=ttl, by=by, expected_version=expected_version)  # type: ignore[attr-defined]
+            task = self._lifecycle.claim(agent_id, task_id, ttl=ttl, by=by, expected_version=expected_version)
             notify_agents(tx, [agent_id], "operator.assign", {"task_id": task_id, "by": by, "to": agent_id},
                           by=by, task_id=task_id)
             return task

@@ -8,16 +8,12 @@ from .clock import parse_timestamp
 from .jsonvalues import as_text, known_value, read_json, read_list
 from .models import PRIORITIES, TASK_STATUSES, Task, TaskEvent
 
-#: A pending task is ready when its dependency list is readable and every
-#: dependency exists and is completed.  An unreadable list (not JSON, not an
-#: array) becomes ``[null]``, a dependency that never exists: not ready.
-#: Kept short on purpose: libSQL compiles it again for every statement.
-READY_SQL = (
-    "(t.dependencies IS NULL OR t.dependencies = '[]' OR NOT EXISTS ("
-    "SELECT 1 FROM json_each(CASE WHEN json_valid(t.dependencies) AND json_type(t.dependencies) = 'array'"
-    " THEN t.dependencies ELSE '[null]' END) d "
-    "LEFT JOIN tasks dt ON dt.id = d.value WHERE dt.status IS NOT 'completed'))"
-)
+#: A pending task is ready when every dependency exists and is completed:
+#: ``deps_unmet`` counts the others, kept true by triggers for every writer
+#: (:mod:`.schema_claims`); ``NULL`` (an unreadable list) is never ready.
+READY_SQL = "(t.deps_unmet = 0)"
+#: A pending task that is not ready (NULL-safe).
+BLOCKED_SQL = "(t.deps_unmet IS NOT 0)"
 
 TASK_COLUMNS = (
     "id", "title", "status", "priority", "required_skills", "dependencies", "parent_id",
@@ -28,10 +24,11 @@ TASK_COLUMNS = (
 
 TASK_SELECT = (
     "SELECT " + ", ".join(f"t.{c}" for c in TASK_COLUMNS)
-    + f", CASE WHEN t.status = 'pending' THEN {READY_SQL} END AS ready FROM tasks t"
+    + ", CASE WHEN t.status = 'pending' THEN coalesce(t.deps_unmet = 0, 0) END AS ready, t.deps_unmet,"
+    " t.claim_order FROM tasks t"
 )
 
-RETURNING = "RETURNING " + ", ".join(TASK_COLUMNS) + ", NULL"
+RETURNING = "RETURNING " + ", ".join(TASK_COLUMNS) + ", NULL, deps_unmet, claim_order"
 
 
 def _number(raw: Any, name: str, problems: list[str]) -> float | None:
@@ -59,7 +56,7 @@ def _int(raw: Any, default: int, name: str, problems: list[str]) -> int:
 
 def task_from_row(row: tuple) -> Task:
     """Decode a row of :data:`TASK_SELECT` without ever raising."""
-    values = dict(zip(TASK_COLUMNS + ("ready",), row))
+    values = dict(zip(TASK_COLUMNS + ("ready", "deps_unmet", "claim_order"), row))
     problems: list[str] = []
     raw: dict[str, Any] = {}
 
@@ -108,6 +105,8 @@ def task_from_row(row: tuple) -> Task:
         last_actor=as_text(values["last_actor"]),
         last_action=as_text(values["last_action"]),
         ready=None if ready is None else bool(ready),
+        deps_unmet=values.get("deps_unmet") if isinstance(values.get("deps_unmet"), int) else None,
+        claim_order=float(values["claim_order"]) if isinstance(values.get("claim_order"), (int, float)) else None,
         problems=tuple(problems),
         raw=raw,
     )

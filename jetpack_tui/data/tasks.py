@@ -1,81 +1,101 @@
-"""``dl.tasks``: the task queue.
+"""``dl.tasks``: the task queue, as the seed design names it.
 
-This module holds creation, reads and field updates; the lifecycle of a claim
-(:mod:`.task_lifecycle`) and the operator's actions (:mod:`.task_operator`)
-are mixed in, so ``dl.tasks`` offers the seed's create / list / claim / update
-as one object while each file keeps one job.
+One object for callers (``dl.tasks.create``, ``.claim``, ``.release`` …) made
+of parts with one job each, composed rather than mixed in:
+
+* :class:`~.task_reads.TaskReads` — reads, pages, counts, history, blockers;
+* :class:`~.task_lifecycle.TaskLifecycle` — claim, start, renew, complete, fail;
+* :class:`~.task_operator.TaskOperatorActions` — the operator's guarded actions;
+* this module — creating tasks and editing their descriptive fields.
+
+Each public method of a part is reachable on ``dl.tasks`` under its own
+name (:class:`_Part` forwards to the bound method, so signatures and
+docstrings are the part's own).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from . import clock
-from .context import StoreContext
 from .backend import Tx
-from .errors import ConflictError, InvalidInputError, NotFoundError
+from .context import StoreContext
+from .errors import ConflictError, InvalidInputError
 from .ids import new_id
-from .jsonvalues import dump_json, dump_string_list, read_list
-from .models import PRIORITIES, Blockers, Task, TaskEvent
+from .jsonvalues import dump_json
+from .models import Task
+from .task_inputs import (
+    check_parent, dependencies_json, nobody_depends_on, skills_json, validate_max_attempts, validate_priority,
+    validate_title, would_cycle,
+)
 from .task_lifecycle import TaskLifecycle
 from .task_operator import TaskOperatorActions
-from .task_rows import EVENT_SELECT, READY_SQL, TASK_SELECT, event_from_row, rank_of, task_from_row
-from .paging import page
+from .task_reads import SORTABLE, TaskReads, current
+from .task_rows import rank_of
 
-#: Columns the task list can be sorted by (whitelist: never interpolate input).
-SORTABLE = {
-    "id": "t.id", "title": "t.title", "status": "t.status", "priority": "t.priority_rank",
-    "claimed_by": "t.claimed_by", "created_at": "t.created_at", "updated_at": "t.updated_at",
-    "lease_expires_at": "t.lease_expires_at", "attempts": "t.attempts",
-    "required_skills": "t.required_skills", "dependencies": "t.dependencies",
-}
+__all__ = ["SORTABLE", "Tasks", "UPDATABLE"]
+
 UPDATABLE = ("title", "description", "priority", "required_skills", "dependencies",
              "parent_id", "max_attempts", "result")
 
 
-def validate_title(title: Any) -> str:
-    if not isinstance(title, str) or not title.strip():
-        raise InvalidInputError("a task needs a non-empty title")
-    return title
+class _Part:
+    """``dl.tasks.<name>`` is ``dl.tasks.<part>.<name>``."""
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return getattr(getattr(obj, self.part), self.name)
 
 
-def validate_priority(priority: Any) -> str:
-    if priority not in PRIORITIES:
-        raise InvalidInputError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
-    return priority
-
-
-def would_cycle(tx: Tx, task_id: str, dependencies: Sequence[str]) -> bool:
-    """True when ``task_id`` is reachable from ``dependencies`` (a cycle).
-
-    A breadth-first walk in Python, one indexed query per level, rather than a
-    recursive CTE: Turso's server does not run recursive CTEs.
-    """
-    seen: set[str] = set()
-    frontier = [d for d in dependencies if isinstance(d, str)]
-    while frontier:
-        if task_id in frontier:
-            return True
-        seen.update(frontier)
-        rows = tx.rows(
-            "SELECT dependencies FROM tasks WHERE id IN (SELECT value FROM json_each(?))",
-            (dump_json(frontier, what="dependencies"),),
-        )
-        following: set[str] = set()
-        for (raw,) in rows:
-            following.update(read_list(raw)[0])
-        frontier = [d for d in following if d not in seen]
-    return False
-
-
-class Tasks(TaskLifecycle, TaskOperatorActions):
+class Tasks:
     """The task queue of one DataLayer."""
+
+    # reads
+    get = _Part("reads")
+    find = _Part("reads")
+    get_many = _Part("reads")
+    list = _Part("reads")
+    count = _Part("reads")
+    counts_by_status = _Part("reads")
+    completions_per_hour = _Part("reads")
+    count_expired_claims = _Part("reads")
+    children = _Part("reads")
+    history = _Part("reads")
+    blockers = _Part("reads")
+    # the life of a claim
+    claim = _Part("lifecycle")
+    start = _Part("lifecycle")
+    renew = _Part("lifecycle")
+    complete = _Part("lifecycle")
+    fail = _Part("lifecycle")
+    reclaim_expired = _Part("lifecycle")
+    # the operator's actions (each takes the version the operator saw)
+    release = _Part("operator")
+    reassign = _Part("operator")
+    retry = _Part("operator")
+    cancel = _Part("operator")
+    set_priority = _Part("operator")
+    claim_for = _Part("operator")
 
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
         self._engine = ctx.engine
+        self.reads = TaskReads(ctx.engine)
+        self.lifecycle = TaskLifecycle(ctx)
+        self.operator = TaskOperatorActions(ctx, self.lifecycle)
+
+    def heartbeat(self, task_id: str, agent_id: str, token: int, *, ttl: float | None = None) -> Task:
+        """Same as :meth:`renew` (the seed's name for it)."""
+        return self.lifecycle.renew(task_id, agent_id, token, ttl=ttl)
 
     # -- create -------------------------------------------------------------
     def create(
@@ -93,178 +113,34 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
     ) -> Task:
         validate_title(title)
         validate_priority(priority)
-        skills_json = dump_string_list(required_skills, what="required_skills")
-        deps_json = dump_string_list(dependencies, what="dependencies")
-        deps = json.loads(deps_json)
+        validate_max_attempts(max_attempts)
         if id is not None and (not isinstance(id, str) or not id.strip()):
             raise InvalidInputError("a task id must be a non-empty string")
-        if not isinstance(max_attempts, int) or max_attempts < 1:
-            raise InvalidInputError("max_attempts must be a positive integer")
         task_id = id or new_id("task")
-        if task_id in deps:
-            raise InvalidInputError(f"task {task_id} cannot depend on itself")
+        skills = skills_json(required_skills)
+        deps = dependencies_json(dependencies, task_id)
+
+        def check(tx: Tx) -> None:
+            check_parent(tx, task_id, parent_id)
+            if deps != "[]" and not nobody_depends_on(tx, task_id) and would_cycle(tx, task_id, deps):
+                raise InvalidInputError(f"dependencies of {task_id} would form a cycle")
+
+        self._engine.read(check)
 
         def write(tx: Tx) -> Task:
             if tx.value("SELECT 1 FROM tasks WHERE id = ?", (task_id,)):
-                raise ConflictError(f"a task with id {task_id!r} already exists", current=self._get(tx, task_id))
-            if deps and would_cycle(tx, task_id, deps):
-                raise InvalidInputError(f"dependencies of {task_id} would form a cycle")
+                raise ConflictError(f"a task with id {task_id!r} already exists", current(tx, task_id))
             moment = clock.now()
             tx.execute(
                 "INSERT INTO tasks(id, parent_id, title, status, priority, required_skills, dependencies,"
                 " created_at, description, updated_at, max_attempts, version, last_actor, last_action, priority_rank)"
                 " VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, 1, ?, 'create', ?)",
-                (task_id, parent_id, title, priority, skills_json, deps_json, clock.to_db_text(moment),
+                (task_id, parent_id, title, priority, skills, deps, clock.to_db_text(moment),
                  description, moment, max_attempts, by, rank_of(priority)),
             )
-            return self._get(tx, task_id)
+            return current(tx, task_id)
 
         return self._engine.write(write)
-
-    # -- reads --------------------------------------------------------------
-    @staticmethod
-    def _get(tx: Tx, task_id: str) -> Task:
-        row = tx.row(TASK_SELECT + " WHERE t.id = ?", (task_id,))
-        if row is None:
-            raise NotFoundError(f"no task {task_id!r}")
-        return task_from_row(row)
-
-    def get(self, task_id: str) -> Task:
-        return self._engine.read(lambda tx: self._get(tx, task_id))
-
-    def find(self, task_id: str) -> Task | None:
-        """Like :meth:`get` but ``None`` when the task does not exist."""
-        row = self._engine.row(TASK_SELECT + " WHERE t.id = ?", (task_id,))
-        return None if row is None else task_from_row(row)
-
-    def get_many(self, task_ids: Iterable[str]) -> dict[str, Task]:
-        """Tasks by id in one query (the dashboard's refresh of k changed rows)."""
-        ids = list(dict.fromkeys(task_ids))
-        if not ids:
-            return {}
-        rows = self._engine.rows(
-            TASK_SELECT + " WHERE t.id IN (SELECT value FROM json_each(?))",
-            (dump_json(ids, what="ids"),),
-        )
-        return {task.id: task for task in map(task_from_row, rows)}
-
-    @staticmethod
-    def _filters(status, claimed_by, ready, parent_id, text, exclude_status) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if status is not None:
-            statuses = [status] if isinstance(status, str) else list(status)
-            clauses.append("t.status IN (SELECT value FROM json_each(?))")
-            params.append(dump_json(statuses, what="status"))
-        if exclude_status:
-            clauses.append("t.status NOT IN (SELECT value FROM json_each(?))")
-            params.append(dump_json(list(exclude_status), what="exclude_status"))
-        if claimed_by is not None:
-            clauses.append("t.claimed_by = ?")
-            params.append(claimed_by)
-        if parent_id is not None:
-            clauses.append("t.parent_id = ?")
-            params.append(parent_id)
-        if ready is True:
-            clauses.append(f"t.status = 'pending' AND {READY_SQL}")
-        elif ready is False:
-            clauses.append(f"t.status = 'pending' AND NOT {READY_SQL}")
-        if text:
-            clauses.append("(instr(lower(t.title), lower(?)) > 0 OR instr(lower(t.id), lower(?)) > 0"
-                           " OR instr(lower(coalesce(t.claimed_by, '')), lower(?)) > 0)")
-            params += [text, text, text]
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        return where, params
-
-    def list(
-        self,
-        *,
-        status: str | Sequence[str] | None = None,
-        claimed_by: str | None = None,
-        ready: bool | None = None,
-        parent_id: str | None = None,
-        text: str | None = None,
-        exclude_status: Sequence[str] = (),
-        order_by: str = "priority",
-        descending: bool = False,
-        limit: int | None = 100,
-        offset: int = 0,
-    ) -> list[Task]:
-        """Tasks matching every given filter, one page at a time (SQL does the work)."""
-        where, params = self._filters(status, claimed_by, ready, parent_id, text, exclude_status)
-        column = SORTABLE.get(order_by)
-        if column is None:
-            raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
-        direction = "DESC" if descending else "ASC"
-        sql = f"{TASK_SELECT}{where} ORDER BY {column} {direction}, t.created_at {direction}, t.id"
-        sql, params = page(sql, params, limit, offset)
-        return [task_from_row(row) for row in self._engine.rows(sql, params)]
-
-    def count(self, *, status=None, claimed_by=None, ready=None, parent_id=None, text=None,
-              exclude_status: Sequence[str] = ()) -> int:
-        where, params = self._filters(status, claimed_by, ready, parent_id, text, exclude_status)
-        return int(self._engine.value(f"SELECT count(*) FROM tasks t{where}", params) or 0)
-
-    def counts_by_status(self) -> dict[str, int]:
-        """``{status: n}`` plus derived ``ready`` and ``blocked`` for pending tasks."""
-        rows = self._engine.rows("SELECT status, count(*) FROM tasks GROUP BY status")
-        counts = {str(status): n for status, n in rows}
-        if counts.get("pending"):
-            counts["ready"] = self.count(ready=True)
-            counts["blocked"] = counts["pending"] - counts["ready"]
-        return counts
-
-    def completions_per_hour(self, since: float, until: float) -> dict[int, int]:
-        """``{bucket start epoch: tasks completed}`` for hour buckets counted
-        from ``since`` (so with ``since = now - 12 h`` the last bucket is the
-        past hour), completions with ``since <= at < until``.  One GROUP BY
-        over the audit trail (``task_events.action = 'complete'``); hours with
-        none are absent."""
-        try:
-            start, end = float(since), float(until)
-        except (TypeError, ValueError):
-            raise InvalidInputError(f"since/until must be epoch seconds, not {since!r}, {until!r}") from None
-        rows = self._engine.rows(
-            "SELECT CAST((at - ?) / 3600 AS INTEGER) AS bucket, count(*) FROM task_events"
-            " WHERE action = 'complete' AND at >= ? AND at < ? GROUP BY bucket",
-            (start, start, end),
-        )
-        return {int(start) + int(bucket) * 3600: int(n) for bucket, n in rows}
-
-    def count_expired_claims(self, now: float | None = None) -> int:
-        """Owned (claimed / in progress) tasks whose lease has expired: what
-        ``reclaim_expired`` would take back."""
-        moment = clock.now() if now is None else float(now)
-        return int(self._engine.value(
-            "SELECT count(*) FROM tasks WHERE status IN ('claimed', 'in_progress')"
-            " AND lease_expires_at IS NOT NULL AND lease_expires_at < ?", (moment,)) or 0)
-
-    def children(self, task_id: str) -> list[Task]:
-        return self.list(parent_id=task_id, limit=None, order_by="created_at")
-
-    def history(self, task_id: str, *, limit: int = 200) -> list[TaskEvent]:
-        """The audit trail of a task, oldest first."""
-        rows = self._engine.rows(EVENT_SELECT + " WHERE task_id = ? ORDER BY id DESC LIMIT ?", (task_id, limit))
-        return [event_from_row(row) for row in reversed(rows)]
-
-    def blockers(self, task_id: str) -> Blockers:
-        """Why a task is not ready: unfinished and missing dependencies, cycles."""
-
-        def read(tx: Tx) -> Blockers:
-            task = self._get(tx, task_id)
-            raw_deps = tx.value("SELECT dependencies FROM tasks WHERE id = ?", (task_id,))
-            deps, ok = read_list(raw_deps)
-            unfinished, missing = [], []
-            for dep in deps:
-                status = tx.row("SELECT status FROM tasks WHERE id = ?", (dep,))
-                if status is None:
-                    missing.append(dep)
-                elif status[0] != "completed":
-                    unfinished.append((dep, str(status[0])))
-            cycle = [task.id] if deps and would_cycle(tx, task.id, deps) else []
-            return Blockers(unfinished=unfinished, missing=missing, cycle=cycle, unreadable=not ok)
-
-        return self._engine.read(read)
 
     # -- update -------------------------------------------------------------
     def update(self, task_id: str, *, expected_version: int | None = None, by: str | None = None,
@@ -275,6 +151,7 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
             raise InvalidInputError(f"cannot update {', '.join(sorted(unknown))} (allowed: {', '.join(UPDATABLE)})")
         sets: list[str] = []
         params: list[Any] = []
+        deps = "[]"
         for name, value in fields.items():
             if name == "title":
                 value = validate_title(value)
@@ -282,29 +159,37 @@ class Tasks(TaskLifecycle, TaskOperatorActions):
                 validate_priority(value)
                 sets.append("priority_rank = ?")
                 params.append(rank_of(value))
-            elif name in ("required_skills", "dependencies"):
-                value = dump_string_list(value, what=name)
+            elif name == "required_skills":
+                value = skills_json(value)
+            elif name == "dependencies":
+                value = deps = dependencies_json(value, task_id)
             elif name == "result":
                 value = dump_json(value, what="result")
-            elif name == "max_attempts" and (not isinstance(value, int) or value < 1):
-                raise InvalidInputError("max_attempts must be a positive integer")
+            elif name == "max_attempts":
+                validate_max_attempts(value)
             sets.append(f"{name} = ?")
             params.append(value)
 
-        def write(tx: Tx) -> Task:
-            current = self._get(tx, task_id)
-            if expected_version is not None and current.version != expected_version:
-                raise ConflictError(
-                    f"task {task_id} changed (version {current.version}, you saw {expected_version})", current)
-            if "dependencies" in fields and would_cycle(tx, task_id, list(fields["dependencies"])):
+        def check(tx: Tx) -> None:
+            if "parent_id" in fields:
+                check_parent(tx, task_id, fields["parent_id"])
+            if "dependencies" in fields and would_cycle(tx, task_id, deps):
                 raise InvalidInputError(f"dependencies of {task_id} would form a cycle")
+
+        self._engine.read(check)
+
+        def write(tx: Tx) -> Task:
+            now = current(tx, task_id)
+            if expected_version is not None and now.version != expected_version:
+                raise ConflictError(
+                    f"task {task_id} changed (version {now.version}, you saw {expected_version})", now)
             if not sets:
-                return current
+                return now
             tx.execute(
                 f"UPDATE tasks SET {', '.join(sets)}, version = version + 1, updated_at = ?, "
                 "last_actor = ?, last_action = 'update' WHERE id = ?",
                 (*params, clock.now(), by, task_id),
             )
-            return self._get(tx, task_id)
+            return current(tx, task_id)
 
         return self._engine.write(write)

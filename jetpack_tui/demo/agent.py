@@ -13,6 +13,18 @@ Now and then it dies on purpose, holding its claim: it either exits at once
 (a crash) or hangs without heartbeats; either way its task is an orphan
 until the lease runs out and the janitor reclaims it.  Every random choice
 comes from ``random.Random(f"{seed}:agent:{id}")``.
+
+How it ends otherwise (the rules an operator can rely on):
+
+* **Stopped** (SIGTERM/SIGINT/SIGHUP, or its parent, the demo, is gone): it
+  finishes the step it is in, then ``dl.agents.stop`` gives back its claimed
+  tasks, reservations and leases in one audited transaction and marks it
+  ``stopped``; it broadcasts ``agent.stopped`` and exits 0.
+* **Deregistered** by an operator (the Agents pane's ``D``): its next
+  heartbeat finds no row.  It says so on stderr (the swarm log), gives back
+  whatever it took since (a claim made in between), does NOT register
+  again, and exits with :data:`~.pace.DEREGISTERED`; the swarm does not
+  replace it.  Deregister sticks.
 """
 
 from __future__ import annotations
@@ -27,7 +39,7 @@ from typing import Any
 from jetpack_tui.data import ConflictError, NotFoundError, StaleLeaseError, Task, create_local_data_layer
 from jetpack_tui.data.embedders import HashEmbedder
 
-from .pace import DIED, Lifeline, Pace
+from .pace import DEREGISTERED, DIED, Lifeline, Pace
 from .vocabulary import ERRORS, HELP_REPLIES, HELP_REQUESTS, files_for, lesson
 
 DEPLOY_LEASE = "deploy:staging"
@@ -35,6 +47,10 @@ DEPLOY_LEASE = "deploy:staging"
 
 class Died(Exception):
     """Raised inside the work loop when this agent's time has come."""
+
+
+class Deregistered(Exception):
+    """Raised by a heartbeat that finds this agent's row gone."""
 
 
 class DemoAgent:
@@ -72,13 +88,28 @@ class DemoAgent:
                 self.work(task)
         except Died as death:
             return self.die(str(death))
-        self.dl.agents.heartbeat(self.id, status="stopped", clear_task=True)
+        except Deregistered:
+            return self.leave()
+        report = self.dl.agents.stop(self.id)
+        self.dl.messages.broadcast(self.id, "agent.stopped", {
+            "released_tasks": [t.id for t in report.tasks], "reservations": report.reservations,
+            "leases": report.leases})
         return 0
 
     def beat(self, *, force: bool = False, **fields: Any) -> None:
         if force or fields or time.monotonic() - self._last_beat >= self.pace.heartbeat:
-            self.dl.agents.heartbeat(self.id, **fields)
+            try:
+                self.dl.agents.heartbeat(self.id, **fields)
+            except NotFoundError:
+                raise Deregistered() from None
             self._last_beat = time.monotonic()
+
+    def leave(self) -> int:
+        """Deregistered: say so, return what was taken since, stay gone."""
+        report = self.dl.agents.stop(self.id)  # creates no row: it only gives back
+        print(f"{self.id}: deregistered by an operator; stopping without registering again"
+              f" ({report.describe().split(': ', 1)[1]} taken since)", file=sys.stderr, flush=True)
+        return DEREGISTERED
 
     def die(self, how: str) -> int:
         """Crash (exit now) or hang (no heartbeats) while holding the claim."""
@@ -230,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     pace = Pace(args.speed)
     life = Lifeline(args.parent_pid)
     dl = create_local_data_layer(args.db, single_thread=True, lease_ttl=pace.lease_ttl, retry_base=pace.retry_base,
-                                 liveness=pace.liveness, embedder=HashEmbedder())
+                                 embedder=HashEmbedder())  # liveness: the rule stored in the database
     agent = DemoAgent(dl, args.id, [s for s in args.skills.split(",") if s],
                       rng=random.Random(f"{args.seed}:agent:{args.id}"), pace=pace, life=life,
                       death_rate=args.death_rate, die_after=args.die_after, fail_rate=args.fail_rate)

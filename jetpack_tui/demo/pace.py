@@ -25,6 +25,8 @@ from jetpack_tui.data.models import Liveness
 SLICE = 0.1
 #: Exit status of an agent that "died" on purpose (crash or hang).
 DIED = 70
+#: Exit status of an agent that found itself deregistered and stopped.
+DEREGISTERED = 71
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Pace:
 
     @property
     def liveness(self) -> Liveness:
+        """The demo's rule, stored in its database (``dl.settings``) for every reader."""
         return Liveness(stale_after=self._s(8.0), dead_after=self._s(20.0))
 
     @property

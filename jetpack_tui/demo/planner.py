@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     pace = Pace(args.speed)
     life = Lifeline(args.parent_pid)
     dl = create_local_data_layer(args.db, single_thread=True, lease_ttl=pace.lease_ttl,
-                                 retry_base=pace.retry_base, liveness=pace.liveness)
+                                 retry_base=pace.retry_base)  # liveness: the rule stored in the database
     try:
         return Planner(dl, rng=random.Random(f"{args.seed}:planner"), pace=pace, life=life,
                        backlog=args.backlog).run()

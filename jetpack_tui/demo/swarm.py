@@ -4,8 +4,15 @@
 ``python -m jetpack_tui.demo.agent`` per agent, each in its own process
 group (a Ctrl+C in the terminal reaches only this process, which then stops
 them in order).  A supervisor thread reaps children and, when an agent died
-on purpose, starts a replacement (``ada-2`` after ``ada-1``) so the swarm
-keeps its size.
+(on purpose, or crashed), starts a replacement (``ada-2`` after ``ada-1``)
+so the swarm keeps its size.  An agent that stopped cleanly or was
+deregistered by an operator (exit :data:`~.pace.DEREGISTERED`) is not
+replaced: its slot stays empty, as the operator asked.  The planner is
+always restarted (the queue must be fed).
+
+Before any child starts, the swarm stores the demo's liveness rule in the
+database (``dl.settings``): agents, dashboard and ``status`` then agree on
+who is dead.
 
 Nothing is left running: :meth:`Swarm.stop` sends SIGTERM to every child,
 waits, then SIGKILLs the stragglers and reaps them all; it runs from
@@ -30,9 +37,13 @@ import time
 from dataclasses import dataclass, field
 
 from jetpack_tui.data import create_local_data_layer
+from jetpack_tui.data.settings import LIVENESS
 
-from .pace import DIED, Pace
+from .pace import DEREGISTERED, DIED, Pace
 from .vocabulary import AGENT_NAMES, skills_for
+
+#: The agent program for each ``SwarmConfig.via``; both take the same command line.
+AGENT_MODULES = {"library": "jetpack_tui.demo.agent", "mcp": "jetpack_tui.demo.mcp_agent"}
 
 
 @dataclass
@@ -53,8 +64,13 @@ class SwarmConfig:
     log_path: str | None = None
     pid_file: str | None = None
     python: str = sys.executable
+    #: How agents reach the store: ``library`` (direct DataLayer calls) or
+    #: ``mcp`` (each agent an MCP client of its own ``jetpack-tui mcp`` server).
+    via: str = "library"
 
     def __post_init__(self) -> None:
+        if self.via not in AGENT_MODULES:
+            raise ValueError(f"via must be one of {', '.join(AGENT_MODULES)}, not {self.via!r}")
         if not isinstance(self.agents, int) or not 1 <= self.agents <= len(AGENT_NAMES) * 4:
             raise ValueError(f"agents must be between 1 and {len(AGENT_NAMES) * 4}, not {self.agents!r}")
         Pace(self.speed)  # validates speed
@@ -74,6 +90,7 @@ class SwarmStats:
     exited: int = 0
     deaths: int = 0
     crashes: int = 0
+    deregistered: int = 0
     respawns: int = 0
     exits: dict[str, int] = field(default_factory=dict)
 
@@ -98,7 +115,8 @@ class Swarm:
     def start(self) -> "Swarm":
         if self._supervisor is not None:
             raise RuntimeError("the swarm is already running")
-        create_local_data_layer(self.config.db).close()  # schema ready before any child opens it
+        with create_local_data_layer(self.config.db) as dl:  # schema ready before any child opens it
+            dl.settings.set(LIVENESS, self.pace.liveness)
         log_path = self.config.log_path or self.config.db + ".swarm.log"
         self._log = open(log_path, "ab")
         atexit.register(self.stop)
@@ -177,7 +195,7 @@ class Swarm:
                  "--death-rate", repr(self.config.death_rate), "--fail-rate", repr(self.config.fail_rate)]
         if slot == 0 and generation == 1 and self.config.first_death_after is not None:
             extra += ["--die-after", str(self.config.first_death_after)]
-        self._launch(agent_id, slot, self._command("jetpack_tui.demo.agent", *extra))
+        self._launch(agent_id, slot, self._command(AGENT_MODULES[self.config.via], *extra))
 
     def _record_exit(self, child: Child) -> None:
         code = child.process.poll()
@@ -189,6 +207,8 @@ class Swarm:
             self.stats.exits[child.role] = code
             if code == DIED:
                 self.stats.deaths += 1
+            elif code == DEREGISTERED:
+                self.stats.deregistered += 1
             elif code != 0 and not self._stopping.is_set():
                 self.stats.crashes += 1
 
@@ -201,7 +221,7 @@ class Swarm:
                     self._record_exit(child)
                     if self._stopping.is_set():
                         return
-                    if child.slot < 0 or self.config.respawn:  # the planner always: the queue must be fed
+                    if child.slot < 0 or (self.config.respawn and child.exit_code not in (0, DEREGISTERED)):
                         self._pending_respawns.append((time.monotonic() + self.pace.respawn_after, child.slot))
             due = [(t, s) for t, s in self._pending_respawns if t <= time.monotonic()]
             for item in due:

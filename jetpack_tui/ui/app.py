@@ -15,8 +15,9 @@ from typing import Any, Callable
 from textual.app import App
 from textual.binding import Binding
 
-from jetpack_tui.config import Settings
+from jetpack_tui.config import Settings, against_database
 from jetpack_tui.data import clock as data_clock
+from jetpack_tui.data.models import LIVENESS_STATES
 
 from .actions import ActionConflicted, ActionFailed, ActionRunner, ActionSucceeded, ActionWaiting
 from .commands import JetpackCommands
@@ -63,7 +64,7 @@ class JetpackApp(App):
                  watch: bool = True, screenshot_dir: str | Path = ".", start_pane: str = "tasks") -> None:
         super().__init__()
         self.dl = dl
-        self.settings = settings or Settings()
+        self.settings = against_database(settings or Settings(), dl)  # one liveness rule per database
         self.clock: Callable[[], float] = clock or (lambda: data_clock.now())
         self.read_only = bool(getattr(dl, "read_only", False))
         self.operator = self.settings.operator
@@ -71,7 +72,7 @@ class JetpackApp(App):
         self._start_pane = start_pane
         self._watch = watch
         self.summary: Summary | None = None
-        self.heartbeats: tuple[float | None, ...] | None = None
+        self.heartbeats: tuple[tuple[float | None, str], ...] | None = None
         self.source: FeedSource | None = None
         self._source_started = False
         self.actions = ActionRunner(self)
@@ -199,10 +200,10 @@ class JetpackApp(App):
     def _liveness_counts(self, now: float) -> dict[str, int] | None:
         if self.heartbeats is None:
             return None
-        counts = {"alive": 0, "stale": 0, "dead": 0}
+        counts = dict.fromkeys(LIVENESS_STATES, 0)
         thresholds = self.settings.liveness
-        for beat in self.heartbeats:
-            counts[thresholds.classify(None if beat is None else max(0.0, now - beat))] += 1
+        for beat, status in self.heartbeats:
+            counts[thresholds.of(beat, status, now)] += 1
         return counts
 
     def update_status(self) -> None:

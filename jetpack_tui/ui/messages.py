@@ -49,12 +49,13 @@ class Summary:
 
 
 class AgentHeartbeats(Message):
-    """Each agent's last heartbeat (epoch; None if never), read whenever the
-    agents table changed.  Liveness changes with time alone, so the status
-    line classifies these at every tick with the same clock and thresholds
-    as the Agents pane (a count read once would go stale)."""
+    """Each agent's ``(last heartbeat (epoch; None if never), status)``, read
+    whenever the agents table changed.  Liveness changes with time alone, so
+    the status line classifies these at every tick with the same clock and
+    thresholds as the Agents pane (a count read once would go stale); the
+    status tells a stopped agent from a dead one."""
 
-    def __init__(self, beats: tuple[float | None, ...]) -> None:
+    def __init__(self, beats: tuple[tuple[float | None, str], ...]) -> None:
         super().__init__()
         self.beats = beats
 

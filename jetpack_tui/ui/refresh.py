@@ -262,7 +262,7 @@ class Refresher:
             if job.status:
                 self.app.post_message(StatusCounts(fetch_summary(self.dl, now)))
             if job.status or changes.reload or "agents" in changes.tables:
-                beats = tuple(agent.last_heartbeat for agent in self.dl.agents.list())
+                beats = tuple((agent.last_heartbeat, agent.status) for agent in self.dl.agents.list())
                 self.app.post_message(AgentHeartbeats(beats))
         except Exception as exc:  # noqa: BLE001 - reported on the status line, data kept
             error = f"{exc.__class__.__name__}: {exc}" if not str(exc) else str(exc)

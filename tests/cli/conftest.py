@@ -18,12 +18,18 @@ def cli(tmp_path):
     home.mkdir()
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "COLUMNS": "200"}
 
-    def run(*args: str, timeout: float = 60, check_no_traceback: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "jetpack_tui", *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    def run(*args: str, timeout: float = 60, check_no_traceback: bool = True,
+            **popen: object) -> subprocess.CompletedProcess:
+        """Run the CLI; ``popen`` overrides (``stdout=``, ``user=``, ``preexec_fn=``…)."""
+        streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "stdin": subprocess.DEVNULL}
+        options = {"cwd": tmp_path, "env": env, **streams, **popen}
+        done = subprocess.run([sys.executable, "-m", "jetpack_tui", *args], text=True, timeout=timeout,
+                              **options)
         if check_no_traceback:
-            assert "Traceback" not in done.stderr, done.stderr
+            assert "Traceback" not in (done.stderr or ""), done.stderr
         return done
+
+    run.env = env
 
     return run
 

@@ -12,6 +12,7 @@ import time
 
 from jetpack_tui.data import JetpackError, create_local_data_layer
 from jetpack_tui.demo.swarm import pid_gone
+from waiting import wait_until
 
 
 def _no_such_process(pid: int) -> bool:
@@ -21,16 +22,6 @@ def _no_such_process(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
-
-
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def _children(pid_file) -> list[int]:
@@ -71,7 +62,7 @@ def test_demo_runs_for_its_duration_then_reaps_every_child(tmp_path):
 
 def test_sigterm_stops_the_swarm_cleanly(tmp_path):
     process = _start(tmp_path)
-    _wait_for(lambda: (tmp_path / "demo.db").exists() and _completed(tmp_path / "demo.db") > 0, 40,
+    wait_until(lambda: (tmp_path / "demo.db").exists() and _completed(tmp_path / "demo.db") > 0, 40,
               "the first completed task")
     children = _children(tmp_path / "pids.json")
     assert not pid_gone(children[0])  # the planner (agents may have died on purpose already)
@@ -84,13 +75,13 @@ def test_sigterm_stops_the_swarm_cleanly(tmp_path):
 
 def test_children_exit_by_themselves_when_the_runner_is_killed(tmp_path):
     process = _start(tmp_path)
-    children = _wait_for(lambda: len(_children(tmp_path / "pids.json")) >= 4 and _children(tmp_path / "pids.json"),
+    children = wait_until(lambda: len(_children(tmp_path / "pids.json")) >= 4 and _children(tmp_path / "pids.json"),
                          30, "the swarm to start")
     process.kill()  # SIGKILL: no handler, no cleanup in the runner
     process.communicate(timeout=10)
     # Children are not ours to reap (they were the killed runner's); once they
     # exit, init reaps them and the PIDs disappear.
-    _wait_for(lambda: all(pid_gone(pid) for pid in children), 15, "orphaned children to exit")
+    wait_until(lambda: all(pid_gone(pid) for pid in children), 15, "orphaned children to exit")
 
 
 def test_bad_demo_arguments_exit_2(cli, tmp_path):

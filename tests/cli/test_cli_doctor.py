@@ -43,7 +43,7 @@ def test_orphans_and_expired_claims_need_attention(cli, seeded_db):
     assert orphans["examples"] == ["task-00009 (dennis: dead)", "task-00010 (frances: dead)"]
     assert warnings[("expired_claims", "tasks", None)]["examples"] == ["task-00010"]
     text = cli("doctor", "--db", seeded_db).stdout
-    assert "WARN   2 task(s) held by dead or unregistered agents" in text
+    assert "WARN   2 task(s) held by dead, stopped or unregistered agents" in text
     assert text.rstrip().splitlines()[-1].startswith("needs attention: 0 error(s), ")
 
 
@@ -82,7 +82,7 @@ def test_a_corrupted_page_is_an_integrity_error(cli, tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("PRAGMA journal_mode = DELETE")
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'tasks_claim_order'").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'tasks_status_order'").fetchone()[0]
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     with open(path, "r+b") as handle:
         handle.seek((root - 1) * page_size)

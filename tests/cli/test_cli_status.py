@@ -26,7 +26,7 @@ def test_status_json_matches_the_documented_schema_and_the_data(cli, seeded_db):
     assert [c["id"] for c in doc["expired_claims"]] == ["task-00010"]
     assert {a["id"]: a["liveness"] for a in doc["stale_agents"]} == {
         "ken": "stale", "margaret": "stale", "dennis": "dead", "frances": "dead"}
-    assert doc["agents"] == {"total": 8, "alive": 4, "stale": 2, "dead": 2}
+    assert doc["agents"] == {"total": 8, "alive": 4, "stale": 2, "dead": 2, "stopped": 0}
     pairs = {frozenset((c["first"]["agent_id"], c["second"]["agent_id"])) for c in doc["conflicts"]}
     assert frozenset(("ada", "grace")) in pairs and frozenset(("margaret", "barbara")) in pairs
     assert doc["reservations"]["conflicts"] == len(doc["conflicts"])

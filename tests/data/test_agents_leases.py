@@ -29,7 +29,7 @@ def test_heartbeat_and_liveness(tmp_path):
     assert dl.agents.get("a").liveness == "dead"
     beat = dl.agents.heartbeat("a", status="working", current_task="t1")
     assert beat.liveness == "alive" and beat.status == "working" and beat.current_task == "t1"
-    assert dl.agents.liveness_counts() == {"alive": 1, "stale": 0, "dead": 0}
+    assert dl.agents.liveness_counts() == {"alive": 1, "stale": 0, "dead": 0, "stopped": 0}
     with pytest.raises(NotFoundError):
         dl.agents.heartbeat("ghost")
     dl.close()
@@ -59,7 +59,7 @@ def test_deregister_leaves_nothing_orphaned(dl):
     released = dl.agents.deregister("a", by="op")
     assert sorted(t.id for t in released) == ["one", "two"]
     assert all(t.status == "pending" and t.claimed_by is None for t in dl.tasks.list())
-    assert dl.leases.get("deploy").agent_id is None
+    assert dl.leases.get("deploy") is None and dl.leases.inspect("deploy").agent_id is None
     assert dl.agents.find("a") is None
     assert dl.engine.value("SELECT count(*) FROM messages WHERE to_agent = 'a'") == 1
     with pytest.raises(NotFoundError):
@@ -103,3 +103,63 @@ def test_expired_lease_can_be_taken_over(dl):
         dl.leases.renew("db-migration", "a", old.token, 60)
     with pytest.raises(InvalidInputError):
         dl.leases.acquire("x", "a", 0)
+
+
+def test_stop_gives_back_all_work_in_one_audited_transaction(dl):
+    dl.agents.register("a", skills=["python"])
+    dl.tasks.create("one", id="one")
+    dl.tasks.create("two", id="two")
+    first = dl.tasks.claim("a", "one")
+    dl.tasks.start("one", "a", first.claim_token)
+    dl.tasks.claim("a", "two")
+    dl.agents.heartbeat("a", status="busy", current_task="one")
+    dl.reservations.reserve("a", "src/a.py", "edit", task_id="one")
+    dl.leases.acquire("deploy", "a", 60)
+    version = dl.agents.get("a").version
+
+    report = dl.agents.stop("a")
+
+    assert sorted(t.id for t in report.tasks) == ["one", "two"] and report.reservations == report.leases == 1
+    for task in dl.tasks.list():
+        assert (task.status, task.claimed_by, task.attempts) == ("pending", None, 0)  # a stop is not a try
+        assert [(e.actor, e.action) for e in dl.tasks.history(task.id)][-1] == ("a", "stop")
+    assert dl.reservations.list(agent_id="a") == [] and len(dl.reservations.list(active_only=False)) == 1
+    assert dl.leases.get("deploy") is None
+    agent = dl.agents.get("a")
+    assert (agent.liveness, agent.status, agent.current_task) == ("stopped", "stopped", None)
+    assert agent.version == version + 1  # an operator's view of the running agent is now stale
+    assert dl.agents.liveness_counts() == {"alive": 0, "stale": 0, "dead": 0, "stopped": 1}
+    assert dl.agents.list(liveness="stopped") == [agent]
+    assert dl.agents.orphaned_tasks() == []
+    assert dl.agents.register("a").liveness == "alive"  # registering again is a fresh start
+
+
+def test_stopped_is_a_liveness_of_its_own_whatever_the_heartbeat_age(tmp_path):
+    with create_local_data_layer(tmp_path / "j.db", liveness=Liveness(stale_after=0.02, dead_after=0.05)) as dl:
+        dl.agents.register("a")
+        dl.agents.stop("a")
+        time.sleep(0.08)
+        assert dl.agents.get("a").liveness == "stopped"
+        assert Liveness().classify(None, "stopped") == "stopped"
+        assert Liveness().classify(1.0, "idle") == "alive"
+
+
+def test_a_stopped_owner_makes_an_orphan(dl, foreign_sql):
+    """Another client marks its agent stopped without giving back its claim."""
+    dl.agents.register("a")
+    dl.tasks.create("x", id="x")
+    dl.tasks.claim("a", "x")
+    foreign_sql([("UPDATE agents SET status = 'stopped' WHERE id = 'a'", ())])
+    assert [t.id for t in dl.agents.orphaned_tasks()] == ["x"]
+
+
+def test_stop_after_deregistration_gives_back_what_was_taken_meanwhile(dl):
+    """An agent deregistered between its heartbeat and its claim stops and
+    returns that claim; it is not registered again."""
+    dl.agents.register("a")
+    dl.agents.deregister("a", by="op")
+    dl.tasks.create("x", id="x")
+    dl.tasks.claim("a", "x")
+    report = dl.agents.stop("a")
+    assert [t.id for t in report.tasks] == ["x"] and dl.tasks.get("x").status == "pending"
+    assert dl.agents.find("a") is None

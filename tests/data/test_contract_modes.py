@@ -63,11 +63,14 @@ def test_claim_complete_and_audit(dl):
 
 
 def test_fail_backs_off_then_reclaim(dl):
+    dl.context.retry_base = 60.0  # a back-off no slow round trip can outlast
     dl.tasks.create("flaky", id="f", max_attempts=2)
     task = dl.tasks.claim("a", "f")
     after = dl.tasks.fail("f", "a", task.claim_token, "boom")
     assert after.status == "pending" and after.available_at > time.time() - 1
-    again = dl.tasks.claim("a", "f", ttl=0.01)
+    with pytest.raises(ConflictError, match="backing off"):
+        dl.tasks.claim("a", "f")  # an agent's claim by id respects the back-off
+    again = dl.tasks.claim("a", "f", ttl=0.01, by="operator")  # an operator may override it
     time.sleep(0.05)  # the lease running out is what is under test
     [reclaimed] = dl.tasks.reclaim_expired(by="janitor")
     assert reclaimed.status == "failed" and reclaimed.claim_token == again.claim_token

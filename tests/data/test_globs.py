@@ -30,6 +30,10 @@ from jetpack_tui.data.globs import glob_matches, globs_overlap, overlap_witness
 _CH = r"[^/\n]"
 
 
+#: A canonical path has no "." or ".." segment (see jetpack_tui.data.paths).
+_NOT_DOTS = r"(?!\.\.?(?:/|$))"
+
+
 def _ref_segment(seg):
     out, i = [], 0
     while i < len(seg):
@@ -49,16 +53,14 @@ def _ref_segment(seg):
         else:
             out.append(re.escape(c))
         i += 1
-    return "/(?=" + _CH + ")" + "".join(out)
+    return "/(?=" + _CH + ")" + _NOT_DOTS + "".join(out)
 
 
 def ref_regex(pattern):
-    segs = [s for s in pattern.split("/") if s]
-    while segs and segs[0] == ".":
-        segs.pop(0)
+    segs = [s for s in pattern.split("/") if s and s != "."]
     if not segs:
         return re.compile("(?!)")
-    body = "".join("(?:/" + _CH + "+)*" if s == "**" else _ref_segment(s) for s in segs)
+    body = "".join("(?:/" + _NOT_DOTS + _CH + "+)*" if s == "**" else _ref_segment(s) for s in segs)
     return re.compile("^" + body + "$", re.M)
 
 
@@ -97,7 +99,8 @@ OVERLAPPING = [
     ("./src/a.py", "src/a.py"),
     ("src//a.py/", "src/a.py"),
     ("/src/a.py", "src/a.py"),
-    ("a/./b", "a/?/b"),  # only a *leading* "." is stripped
+    ("a/./b", "a/b"),  # "." segments are dropped everywhere
+    ("a/**/b", "a/[.]x/b"),
 ]
 
 DISJOINT = [
@@ -119,6 +122,12 @@ DISJOINT = [
     ("", "**"),  # empty pattern matches nothing
     (".", "*"),
     ("a*b", "*c"),
+    ("a/./b", "a/?/b"),  # a/./b is the path a/b
+    ("a/*/b", "a/[.]/b"),  # no wildcard stands for a "." segment ...
+    ("a/*/b", "a/../b"),  # ... or a ".." one: canonical paths have none
+    ("**", "../a"),
+    ("?", ".."),
+    ("??", "[.][.]"),
 ]
 
 
@@ -151,7 +160,9 @@ def test_glob_matches_basics():
     assert glob_matches("src/*.py", "./src/a.py")
     assert not glob_matches("**", "")
     assert not glob_matches("*", ".")
-    assert glob_matches("a/*", "a/.")
+    assert not glob_matches("a/*", "a/.") and glob_matches("a", "a/.")
+    assert not glob_matches("*/*", "a/..") and not glob_matches("**", "../a")
+    assert glob_matches("*", "...") and glob_matches("?*", ".a")
     assert glob_matches("[!a]", "/") is False  # "/" is a separator
     assert glob_matches("a[", "a[") and not glob_matches("a[", "a")
 
@@ -251,6 +262,7 @@ def test_random_segment_pairs_against_brute_force():
     strings = ["".join(p) for n in range(1, MAX_LEN + 1)
                for p in itertools.product(CHARS, repeat=n)]
     strings.remove(".")  # normalises to the empty path
+    strings.remove("..")  # never a segment of a canonical path
     text = "\n".join("/" + s for s in strings)
     exact = 0
     for _ in range(N_SEGMENT_PAIRS):

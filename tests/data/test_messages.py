@@ -65,11 +65,14 @@ def test_invalid_mail_is_refused_and_nothing_is_written(dl, bad):
 
 
 def test_free_form_types_and_unregistered_parties_are_allowed(dl):
-    msg = dl.messages.send("operator", "agent-not-started-yet", "custom.thing", [1, "two", None])
+    with pytest.raises(NotFoundError, match="nobody-xyz"):  # a typo is not silently swallowed
+        dl.messages.send("operator", "nobody-xyz", "note", "hi")
+    msg = dl.messages.send("operator", "agent-not-started-yet", "custom.thing", [1, "two", None], unknown_ok=True)
     assert msg.payload == [1, "two", None]
     [delivery] = dl.messages.receive("agent-not-started-yet")
     assert delivery.message.id == msg.id and not delivery.read
-    dl.messages.send("system", "x", "operator.note", "just text")
+    dl.messages.send("agent-not-started-yet", "operator", "reply", "known: it wrote to me")
+    dl.messages.send("system", "agent-not-started-yet", "operator.note", "known: mail waits for it")
 
 
 # -- broadcast and per-recipient state ----------------------------------------------

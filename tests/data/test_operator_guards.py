@@ -43,7 +43,7 @@ def test_release_all_returns_everything_in_one_step_and_tells_the_agent(dl):
         event = dl.tasks.history(task_id)[-1]
         assert (event.actor, event.action, event.to_status) == ("op", "release_all", "pending")
     assert dl.tasks.get("other").claimed_by == "b"  # another agent's work is untouched
-    assert dl.leases.get("deploy").agent_id is None
+    assert dl.leases.get("deploy") is None and dl.leases.inspect("deploy").agent_id is None
     assert dl.reservations.list(agent_id="a") == []
     inbox = dl.messages.receive("a")
     assert [d.message.type for d in inbox] == ["operator.release_all"]

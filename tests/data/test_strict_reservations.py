@@ -2,8 +2,9 @@
 
 Each worker process has its own DataLayer (its own connection) and, in every
 round, all of them are released by one barrier at the same moment and try to
-reserve a different glob that covers the same file.  The check and the insert
-share one ``BEGIN IMMEDIATE`` transaction, so exactly one may win.
+reserve a different glob that covers the same file.  Each decides against a
+snapshot outside the lock; the insert is guarded by "no reservation changed
+since", so exactly one may win.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import multiprocessing
 import queue
 
 from jetpack_tui.data import create_local_data_layer
+from jetpack_tui.data.reservation_models import normalise
 
 ROUNDS = 25
 #: Every pattern covers r{n}/src/app.py, each spelled differently.
@@ -75,7 +77,8 @@ def test_concurrent_strict_reservations_exactly_one_wins(tmp_path):
         held = dl.reservations.list()
         assert len(held) == ROUNDS
         for n, [winner] in winners_by_round.items():
-            [mine] = [r for r in held if r.file_path == PATTERNS[winner].format(n=n)]
+            stored = normalise(PATTERNS[winner].format(n=n))  # kept in its canonical spelling
+            [mine] = [r for r in held if r.file_path == stored]
             assert mine.agent_id == f"agent{winner}"
         assert dl.reservations.conflicts() == []
         assert dl.engine.value("PRAGMA integrity_check") == "ok"

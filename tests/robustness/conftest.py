@@ -63,7 +63,7 @@ def lookup(dl: Any, table: str, key: str) -> Any:
     if table == "memories":
         return dl.memories.get(key, with_embedding=True)
     if table == "leases":
-        return dl.leases.get(key)
+        return dl.leases.inspect(key)
     raise AssertionError(f"unknown table {table}")
 
 
@@ -130,7 +130,7 @@ def read_everything(dl: Any, attack: Attack | None = None) -> dict[str, Any]:
     leases = dl.leases.list(live_only=False)
     dl.leases.list()
     for lease in leases[:PER_KIND]:
-        dl.leases.get(lease.resource)
+        dl.leases.inspect(lease.resource)
 
     # mail
     messages = dl.messages.list(limit=200)

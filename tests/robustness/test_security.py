@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jetpack_tui.data import ReadOnlyError, create_local_data_layer
+from jetpack_tui.data import LIVENESS, Liveness, ReadOnlyError, create_local_data_layer
 from jetpack_tui.data.embedders import HashEmbedder
 
 from .attacks import logical_checksum
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2] / "jetpack_tui"
 
 # -- read-only mode --------------------------------------------------------------------------------
 
-SUB_INTERFACES = ("tasks", "agents", "leases", "messages", "reservations", "memories")
+SUB_INTERFACES = ("tasks", "agents", "leases", "messages", "reservations", "memories", "settings")
 
 #: Reviewed read methods per sub-interface.  A method NOT listed here must
 #: raise ReadOnlyError on a read-only layer, so a new writing method cannot
@@ -31,13 +31,14 @@ SUB_INTERFACES = ("tasks", "agents", "leases", "messages", "reservations", "memo
 READ_METHODS = {
     "tasks": {"get", "find", "get_many", "list", "count", "counts_by_status", "children", "history", "blockers",
               "completions_per_hour", "count_expired_claims"},
-    "agents": {"get", "find", "get_many", "list", "liveness_counts", "orphaned_tasks"},
+    "agents": {"get", "find", "get_many", "list", "liveness_counts", "liveness_rule", "orphaned_tasks"},
     "leases": {"get", "list"},
     "messages": {"get", "list", "count", "receive", "deliveries", "thread", "threads", "thread_count",
                  "for_task", "unread_count", "unacked_count"},
     "reservations": {"get", "list", "count", "check", "conflicts"},
     "memories": {"get", "find", "get_many", "list", "count", "counts_by_type", "search", "similar",
                  "get_task_context", "has_keyword_index", "vector_index"},
+    "settings": {"get", "all"},
 }
 LAYER_READS = {"changes_since", "change_cursor", "data_version", "schema_version", "close", "closed", "engine",
                "location", "mode", "read_only", "context"}
@@ -69,7 +70,7 @@ def seeded(tmp_path):
         "token": claimed.claim_token, "ttl": 30.0, "resource": "deploy", "to_agent": "agent-2",
         "from_agent": "agent-1", "type": "agent.note", "error": "e", "priority": "critical", "by": "op",
         "message_id": message.id, "reservation_id": reservation.id, "memory_id": memory.id,
-        "file_path": "src/b.py", "reservation_type": "edit",
+        "file_path": "src/b.py", "reservation_type": "edit", "setting": LIVENESS, "value": Liveness(5, 9),
     }
     # holder verbs need the held task and its token
     holder = {"start", "renew", "heartbeat", "complete", "fail"}
@@ -131,6 +132,7 @@ def test_read_only_refuses_every_write_path(seeded):
 ALLOWED: dict[tuple[str, str, str], str] = {
     ("data/changes.py", "_still_there", "key"): "key column from the constant _KEYS dict, after `table in _KEYS`",
     ("data/changes.py", "_still_there", "name"): "table name from the constant _KEYS dict",
+    ("data/agents.py", "_read.read", "sql"): "AGENT_SELECT + a constant WHERE/ORDER from this module's callers",
     ("data/engine.py", "_rescue_rows", "columns"): "c0..cN aliases built from range(width)",
     ("data/engine.py", "_rescue_rows", "names"): "c0..cN aliases built from range(width)",
     ("data/engine.py", "_rescue_rows", "sql"): "the caller's own (checked) SQL, re-run with its params",
@@ -153,9 +155,9 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("data/reservations.py", "list", '" AND ".join(clauses)'): "constant clauses, values as ? params",
     ("data/store.py", "migrate", "sql"): "statements of the constant migrations in schema.py",
     ("data/task_lifecycle.py", "_holder_update.write", "sets"): "literal SET fragments from start/renew/complete/fail",
-    ("data/tasks.py", "count", "where"): "_filters(): constant clauses, values as ? params",
-    ("data/tasks.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
-    ("data/tasks.py", "list", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/task_reads.py", "count", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/task_reads.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
+    ("data/task_reads.py", "list", "where"): "_filters(): constant clauses, values as ? params",
     ("data/tasks.py", "update.write", "', '.join(sets)"): "'<name> = ?' with name checked against UPDATABLE",
 }
 

@@ -122,3 +122,12 @@ def test_returning_expressions_survive_strings_comments_and_parentheses():
     assert sqltext.returning("UPDATE t SET a = 1 WHERE b = 'RETURNING x'") is None
     assert sqltext.reads_tables("SELECT x FROM t") and not sqltext.reads_tables("SELECT julianday('now')")
     assert {"t", "weird name", "u"} <= sqltext.names('SELECT * FROM t JOIN "weird name" JOIN [u]')
+
+
+def test_read_guard_takes_compound_reads(client):
+    """tursodb runs no UNION inside a subquery: the read must stay at the top."""
+    union = "SELECT id FROM t WHERE n = ? UNION ALL SELECT id FROM t WHERE n = ? LIMIT 5"
+    assert passes(client, read_guard(union, [1, 2], [("a",), ("b",)]))
+    assert not passes(client, read_guard(union, [1, 2], [("a",)]))
+    assert passes(client, read_guard(union, [7, 8], []))
+    assert not passes(client, read_guard(union, [1, 8], []))

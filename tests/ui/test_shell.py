@@ -227,7 +227,7 @@ async def test_status_line_liveness_moves_with_time_alone(make_app):
     async with app.run_test(size=(160, 36)) as pilot:
         await settled(pilot, app)
         await wait_for(pilot, lambda: app.heartbeats is not None, what="heartbeats")
-        beats = [b for b in app.heartbeats if b is not None]
+        beats = [b for b, _status in app.heartbeats if b is not None]
         assert beats
         now[0] = max(beats) + 10_000  # far past dead_after for every agent
         app._tick()

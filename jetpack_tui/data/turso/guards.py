@@ -73,29 +73,30 @@ def _all(tests: list[str]) -> str:
 
 
 def read_guard(sql: str, params: Sequence[Any], rows: list[tuple]) -> Statement:
-    """Fails unless ``sql`` returns the same rows: as many, as many distinct,
-    and each among the expected (so the same set; the same multiset when the
-    rows are distinct, as rows with a key are).
+    """Fails unless ``sql`` returns the same rows: as many, each one among
+    the expected, and as many distinct ones (so the same set; the same
+    multiset when the rows are distinct, as rows with a key are).
 
-    Written with nested ``NOT EXISTS`` (tursodb has no compound SELECT in
-    subqueries), so it costs rows² comparisons: meant for the few rows a
-    decision reads; :mod:`.watermark` guards large reads.  The read itself
-    is only ever the outer loop: tursodb 0.6.0 re-running a CTE with a
-    ``LIMIT`` inside a correlated subquery returns nothing the second time."""
+    Shaped for tursodb: the read is a CTE scanned once, at the top level
+    (no compound SELECT -- ``UNION`` -- in a subquery there; 0.6.0 also
+    returns nothing when a CTE with ``LIMIT`` is read again inside a
+    correlated subquery); each of its rows looks up the index of the
+    expected row it equals.  That costs rows² comparisons: meant for the
+    few rows a decision reads; :mod:`.watermark` guards large reads."""
     sql = sql.rstrip().rstrip(";")
     if not rows:
-        return f"SELECT {verdict(f'NOT EXISTS ({sql})')}", list(params)
+        return f"WITH jetpack_q AS ({sql}) SELECT {verdict('count(*) = 0')} FROM jetpack_q", list(params)
     width = len(rows[0])
     columns = ", ".join(f"jetpack_c{i}" for i in range(width))
     guard_params = list(params)
-    values = ", ".join("(" + ", ".join(_value(v, guard_params) for v in row) + ")" for row in rows)
+    values = ", ".join(f"({number}, " + ", ".join(_value(v, guard_params) for v in row) + ")"
+                       for number, row in enumerate(rows, 1))
     floats = [any(_finite_float(row[i]) for row in rows) for i in range(width)]
     same = _all([_same(f"q.jetpack_c{i}", f"e.jetpack_c{i}", floats[i]) for i in range(width)])
-    test = (f"(SELECT count(*) FROM jetpack_q) = {len(rows)}"
-            f" AND (SELECT count(*) FROM (SELECT DISTINCT * FROM jetpack_q)) = {len(set(rows))}"
-            f" AND NOT EXISTS (SELECT 1 FROM jetpack_q q WHERE NOT EXISTS (SELECT 1 FROM jetpack_e e WHERE {same}))")
-    return (f"WITH jetpack_q({columns}) AS ({sql}), jetpack_e({columns}) AS (VALUES {values}) "
-            f"SELECT {verdict(test)}"), guard_params
+    test = f"count(*) = {len(rows)} AND count(m) = {len(rows)} AND count(DISTINCT m) = {len(set(rows))}"
+    return (f"WITH jetpack_q({columns}) AS ({sql}), jetpack_e(jetpack_i, {columns}) AS (VALUES {values}) "
+            f"SELECT {verdict(test)} FROM (SELECT (SELECT e.jetpack_i FROM jetpack_e e WHERE {same} LIMIT 1) AS m"
+            " FROM jetpack_q q)"), guard_params
 
 
 def count_guard(changed: int) -> Statement:

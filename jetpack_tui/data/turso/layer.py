@@ -159,7 +159,7 @@ def create_turso_data_layer(
             pulled, pushed, error = engine.sync_once()
             state.record(clock.now(), 0.0, pulled, pushed, error)
         _replica_schema(engine)
-        ctx = StoreContext(engine=engine, liveness=liveness or Liveness(), lease_ttl=lease_ttl,
+        ctx = StoreContext(engine=engine, liveness=liveness, lease_ttl=lease_ttl,
                            retry_base=retry_base)
         layer = TursoDataLayer(engine, ctx, embedder=embedder)
     except BaseException:

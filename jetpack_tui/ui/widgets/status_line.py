@@ -31,7 +31,7 @@ class StatusState:
     data_age: float | None = None  # seconds since the last successful refresh
     error: str | None = None
     summary: Summary | None = None
-    #: alive / stale / dead, classified at render time (see Summary.heartbeats).
+    #: alive / stale / dead / stopped, classified at render time (see AgentHeartbeats).
     agents: dict[str, int] | None = None
 
 
@@ -63,6 +63,8 @@ def render_status(state: StatusState) -> Text:
         agents = state.agents or {}
         text.append(f"  │ agents {agents.get('alive', 0)} alive {agents.get('stale', 0)} stale"
                     f" {agents.get('dead', 0)} dead")
+        if agents.get("stopped"):
+            text.append(f" {agents['stopped']} stopped")
         counts = summary.tasks
         total = sum(n for status, n in counts.items() if status not in ("ready", "blocked"))
         text.append(f"  │ tasks {total:,}:")

@@ -15,14 +15,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from jetpack_tui.data.models import OWNED_STATUSES, Agent, Lease, Liveness, Task
+from jetpack_tui.data.models import LIVENESS_STATES, OWNED_STATUSES, Agent, Lease, Liveness, Task
 
 from ...messages import PaneData
 from ..base import FetchRequest
 
 #: Most rows of each kind of holding read per refresh.
 HOLD_LIMIT = 5000
-LIVENESS_FILTERS = ("all", "alive", "stale", "dead")
+LIVENESS_FILTERS = ("all", *LIVENESS_STATES)
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def fetch_agents(dl: Any, request: FetchRequest) -> list[AgentsLoaded]:
 
 def make_row(agent: Agent, holdings: Holdings, thresholds: Liveness, now: float) -> AgentRow:
     age = None if agent.last_heartbeat is None else max(0.0, now - agent.last_heartbeat)
-    return AgentRow(agent=agent, liveness=thresholds.classify(age), age=age,
+    return AgentRow(agent=agent, liveness=thresholds.classify(age, agent.status), age=age,
                     tasks=holdings.tasks.get(agent.id, ()), reservations=holdings.reservations.get(agent.id, ()),
                     leases=holdings.leases.get(agent.id, ()))
 

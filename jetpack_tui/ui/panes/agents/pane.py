@@ -139,7 +139,7 @@ class AgentsPane(Pane):
         self.table.show(((row.id, row) for row in shown), now)
         counts = {name: sum(1 for r in every if r.liveness == name) for name in LIVENESS_FILTERS[1:]}
         summary = Text(f"{len(every)} agents: {counts['alive']} alive, {counts['stale']} stale, "
-                       f"{counts['dead']} dead")
+                       f"{counts['dead']} dead" + (f", {counts['stopped']} stopped" if counts["stopped"] else ""))
         if self.view.liveness != "all" or self.view.text:
             summary.append(f" · showing {len(shown)} ({self.view.liveness}"
                            f"{', matching ' + repr(clean(self.view.text)) if self.view.text else ''})")

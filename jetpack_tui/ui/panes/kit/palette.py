@@ -19,6 +19,7 @@ _MEANINGS = {
     "alive": ("text-success", ""),
     "stale": ("text-warning", "bold"),
     "dead": ("text-error", "bold"),
+    "stopped": ("text-muted", "dim"),
     "ok": ("text-success", ""),
     "warn": ("text-warning", "bold"),
     "bad": ("text-error", "bold"),

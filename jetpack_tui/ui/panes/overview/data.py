@@ -87,7 +87,7 @@ def read_section(dl: Any, name: str, now: float) -> Any:
     if name == "claims":
         return dl.tasks.count_expired_claims(now)
     if name == "agents":
-        return tuple(a.last_heartbeat for a in dl.agents.list())
+        return tuple((a.last_heartbeat, a.status) for a in dl.agents.list())
     if name == "orphaned":
         return len(dl.agents.orphaned_tasks())
     if name == "leases":

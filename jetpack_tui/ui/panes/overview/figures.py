@@ -86,11 +86,12 @@ def figures(sections: dict[str, Any], now: float, thresholds: Liveness, sync: tu
                         pane="tasks", hint=f"prev hour {previous:,}", quick="completed",
                         order_by="updated_at", descending=True))
     if "agents" in sections:
-        beats = sections["agents"]
-        states = [thresholds.classify(None if b is None else max(0.0, now - b)) for b in beats]
-        for name in ("alive", "stale", "dead"):
+        states = [thresholds.of(beat, status, now) for beat, status in sections["agents"]]
+        for name in ("alive", "stale", "dead", "stopped"):
             n = states.count(name)
-            meaning = {"alive": "ok", "stale": "warn", "dead": "bad"}[name] if n else ""
+            if name == "stopped" and not n:
+                continue  # shown only when some agent said goodbye
+            meaning = {"alive": "ok", "stale": "warn", "dead": "bad", "stopped": "muted"}[name] if n else ""
             out.append(_fig(f"agents.{name}", "Agents", name, n, meaning=meaning, pane="agents", liveness=name))
     coordination = []
     if "orphaned" in sections:

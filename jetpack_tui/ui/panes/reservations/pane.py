@@ -126,9 +126,9 @@ class ReservationsPane(Pane):
 
     def _liveness(self, agent_id: str | None) -> str:
         agent = self.holders.get(agent_id or "")
-        if agent is None or agent.last_heartbeat is None:
+        if agent is None:
             return "dead"
-        return self.jetpack.settings.liveness.classify(max(0.0, self.now - agent.last_heartbeat))
+        return self.jetpack.settings.liveness.of(agent.last_heartbeat, agent.status, self.now)
 
     def _show(self) -> None:
         rows = [ReservationRow(r, self.conflicts.by_id[r.id].label if r.id in self.conflicts.by_id else "",
