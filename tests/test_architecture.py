@@ -23,7 +23,7 @@ def test_an_agent_that_only_claims_never_loads_numpy(tmp_path):
     code = ("import sys; from jetpack_tui.data import create_local_data_layer\n"
             f"dl = create_local_data_layer({str(tmp_path / 'j.db')!r})\n"
             "dl.agents.register('a'); dl.tasks.create('t'); t = dl.tasks.claim('a')\n"
-            "dl.tasks.complete(t.id, 'a', t.claim_token); dl.messages.send('a', 'b', 'hi', {})\n"
+            "dl.tasks.complete(t.id, 'a', t.claim_token); dl.messages.send('a', 'b', 'hi', {}, unknown_ok=True)\n"
             "dl.memories.list(); dl.close()\n"
             "print('numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

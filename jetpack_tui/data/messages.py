@@ -7,7 +7,7 @@ registered when it is sent (not the sender) and is written in one
 ``engine.write`` transaction: a crash leaves it delivered to all or to none.
 Senders and recipients need not be registered (``operator``, ``system``),
 but ``send`` refuses an address nobody has ever used (not a registered
-agent, never a sender or recipient): a typo such as ``nobody-xyz`` would
+agent, not ``operator``/``system``, never a sender or recipient): a typo such as ``nobody-xyz`` would
 otherwise swallow the mail without a word.  ``unknown_ok=True`` leaves mail
 for an agent that has not started yet.  Deregistering an agent keeps its mail.
 
@@ -43,6 +43,9 @@ from .mail_rows import insert_message
 _SENT = sent_sql("m")
 _ORDER_OLDEST = f" ORDER BY {_SENT}, m.rowid"
 
+#: Addresses that are never agents but always valid: the dashboard's user
+#: and the swarm's own machinery.
+WELL_KNOWN_ADDRESSES = frozenset({"operator", "system"})
 #: A registered agent, or an address that has sent or received mail (all
 #: three lookups are indexed).
 _KNOWN_ADDRESS_SQL = ("SELECT 1 FROM agents WHERE id = ? UNION ALL SELECT 1 FROM message_recipients"
@@ -145,7 +148,8 @@ class Messages:
             if thread_id is not None and tx.value(
                     "SELECT 1 FROM messages WHERE thread_id = ? OR id = ? LIMIT 1", (thread_id, thread_id)) is None:
                 raise NotFoundError(f"no thread {thread_id!r} to reply to")
-            if not unknown_ok and tx.value(_KNOWN_ADDRESS_SQL, (to_agent, to_agent, to_agent)) is None:
+            if (not unknown_ok and to_agent not in WELL_KNOWN_ADDRESSES
+                    and tx.value(_KNOWN_ADDRESS_SQL, (to_agent, to_agent, to_agent)) is None):
                 raise NotFoundError(f"no agent {to_agent!r}: it is not registered and has never sent or "
                                     "received mail (check the id, or pass unknown_ok=True to leave mail "
                                     "for an agent that has not started yet)")

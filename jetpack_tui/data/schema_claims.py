@@ -175,12 +175,14 @@ INSERT INTO task_counts(bucket, n) SELECT {bucket_sql("tasks")}, count(*) FROM t
 
 DROP INDEX IF EXISTS tasks_claim_order;
 DROP INDEX IF EXISTS tasks_board_order;
-CREATE INDEX IF NOT EXISTS tasks_status_order ON tasks(status, claim_order);
+CREATE INDEX IF NOT EXISTS tasks_status_order ON tasks(status, claim_order, id);
 CREATE INDEX IF NOT EXISTS tasks_queue_order ON tasks(claim_order, id);
-CREATE INDEX IF NOT EXISTS tasks_ready ON tasks(claim_order)
+CREATE INDEX IF NOT EXISTS tasks_ready ON tasks(claim_order, id)
   WHERE status = 'pending' AND deps_unmet = 0 AND id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS tasks_blocked ON tasks(claim_order)
+CREATE INDEX IF NOT EXISTS tasks_blocked ON tasks(claim_order, id)
   WHERE status = 'pending' AND deps_unmet IS NOT 0;
+CREATE INDEX IF NOT EXISTS tasks_assigned ON tasks(claimed_by, claim_order)
+  WHERE status = 'claimed' AND last_action IN ('claim_for', 'reassign');
 
 CREATE TRIGGER IF NOT EXISTS tasks_derive_insert AFTER INSERT ON tasks BEGIN
   {_learn_skills("NEW")};
@@ -210,8 +212,8 @@ END;
 CREATE TRIGGER IF NOT EXISTS tasks_derive_done AFTER UPDATE OF status ON tasks
 WHEN (OLD.status IS 'completed') IS NOT (NEW.status IS 'completed') AND NEW.id IS OLD.id
 BEGIN
-  {_dependents("+", "NEW.id")} AND OLD.status IS 'completed';
-  {_dependents("-", "NEW.id")} AND NEW.status IS 'completed';
+  UPDATE tasks SET deps_unmet = deps_unmet + (CASE WHEN NEW.status IS 'completed' THEN -1 ELSE 1 END)
+  WHERE deps_unmet IS NOT NULL AND id IN (SELECT task_id FROM task_deps WHERE dep_id = NEW.id);
 END;
 CREATE TRIGGER IF NOT EXISTS tasks_derive_rename AFTER UPDATE OF id ON tasks
 WHEN NEW.id IS NOT OLD.id

@@ -58,15 +58,20 @@ def _check_file(path: str, read_only: bool) -> None:
             raise ReadOnlyError(f"{path}: folder {folder} is not writable (WAL needs it)")
 
 
-def _snapshot_connect(path: str, read_only: bool):
-    """On a read-only folder or mount a WAL database cannot make its ``-shm``
-    beside it, so a plain read-only open fails ("unable to open database
-    file").  Nobody can write there, so read it as an immutable snapshot."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not read_only or os.access(folder, os.W_OK) or os.path.exists(path + "-shm"):
+def _read_only_connect(path: str, read_only: bool):
+    """A read-only DataLayer's connection is read-only in SQLite itself
+    (``mode=ro``): ``PRAGMA query_only = 0`` through ``dl.engine`` cannot
+    turn it into a writer.  On a read-only folder or mount a WAL database
+    cannot make its ``-shm`` beside it, so a plain read-only open fails
+    ("unable to open database file"); nobody can write there, so it is read
+    as an immutable snapshot."""
+    if not read_only:
         return None
-    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?immutable=1"
-    return lambda _path: libsql.connect(uri, isolation_level=None)
+    folder = os.path.dirname(os.path.abspath(path))
+    base = "file:" + urllib.parse.quote(os.path.abspath(path))
+    if os.access(folder, os.W_OK) or os.path.exists(path + "-shm"):
+        return lambda _path: libsql.connect(base + "?mode=ro", isolation_level=None)
+    return lambda _path: libsql.connect(base + "?immutable=1", isolation_level=None)
 
 
 def _tables(tx: Tx) -> dict[str, set[str]]:
@@ -153,7 +158,7 @@ def open_engine(path: str, *, read_only: bool = False, busy_deadline: float = 10
     path = os.fspath(path)
     _check_file(path, read_only)
     engine = LocalEngine(path, read_only=read_only, busy_deadline=busy_deadline, single_thread=single_thread,
-                    connect=_snapshot_connect(path, read_only))
+                    connect=_read_only_connect(path, read_only))
     try:
         engine.run(lambda: engine.read(lambda tx: tx.rows(BUSY_TIMEOUT_SQL)))
         version = engine.read(lambda tx: installed_version(tx, path))

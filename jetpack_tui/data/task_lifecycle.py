@@ -57,7 +57,7 @@ _SKILLS_JSON = (
 #: An assignment the agent has not taken up yet comes before new work.
 #: ``INDEXED BY`` here and in the ready pick: without statistics the planner
 #: prefers ``(status, claim_order)``, which walks every blocked task too.
-_ASSIGNED = ("(SELECT id FROM tasks INDEXED BY tasks_owner WHERE claimed_by = ?1 AND status = 'claimed'"
+_ASSIGNED = ("(SELECT id FROM tasks INDEXED BY tasks_assigned WHERE claimed_by = ?1 AND status = 'claimed'"
              " AND last_action IN ('claim_for', 'reassign') ORDER BY claim_order LIMIT 1)")
 
 

@@ -54,10 +54,12 @@ def current(tx: Tx, task_id: str) -> Task:
 def _filters(status, claimed_by, ready, parent_id, text, exclude_status, ids) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if status is not None:
-        statuses = [status] if isinstance(status, str) else list(status)
+    if isinstance(status, str):  # equality: the (status, claim_order, id) index gives the order
+        clauses.append("t.status = ?")
+        params.append(status)
+    elif status is not None:
         clauses.append("t.status IN (SELECT value FROM json_each(?))")
-        params.append(dump_json(statuses, what="status"))
+        params.append(dump_json(list(status), what="status"))
     if exclude_status:
         clauses.append("t.status NOT IN (SELECT value FROM json_each(?))")
         params.append(dump_json(list(exclude_status), what="exclude_status"))
@@ -130,7 +132,12 @@ class TaskReads:
             raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
         direction = "DESC" if descending else "ASC"
         ties = "" if order_by == "priority" else f", t.created_at {direction}"
-        sql = f"{TASK_SELECT}{where} ORDER BY {column} {direction}{ties}, t.id {direction}"
+        source = TASK_SELECT
+        if order_by == "priority" and ready is not None and status in (None, "pending"):
+            # the partial index holds exactly these rows in this order; without
+            # statistics the planner would walk (status, ...) and sort instead
+            source += " INDEXED BY tasks_ready" if ready else " INDEXED BY tasks_blocked"
+        sql = f"{source}{where} ORDER BY {column} {direction}{ties}, t.id {direction}"
         sql, params = page(sql, params, limit, offset)
         return [task_from_row(row) for row in self._engine.rows(sql, params)]
 

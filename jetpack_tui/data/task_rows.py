@@ -11,7 +11,7 @@ from .models import PRIORITIES, TASK_STATUSES, Task, TaskEvent
 #: A pending task is ready when every dependency exists and is completed:
 #: ``deps_unmet`` counts the others, kept true by triggers for every writer
 #: (:mod:`.schema_claims`); ``NULL`` (an unreadable list) is never ready.
-READY_SQL = "(t.deps_unmet = 0)"
+READY_SQL = "(t.deps_unmet = 0 AND t.id IS NOT NULL)"
 #: A pending task that is not ready (NULL-safe).
 BLOCKED_SQL = "(t.deps_unmet IS NOT 0)"
 

@@ -284,7 +284,9 @@ h = hashlib.sha256()
 master = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
 h.update(repr(master).encode())
 for kind, name, _tbl, sql in master:
-    if kind != "table" or (sql or b"").upper().startswith(b"CREATE VIRTUAL"):
+    # text_factory is bytes: compare bytes, or every table is skipped (and
+    # only the schema is hashed: deleting every row would go unnoticed)
+    if kind != b"table" or (sql or b"").upper().startswith(b"CREATE VIRTUAL"):
         continue
     table = name.decode()
     rows = conn.execute('SELECT * FROM "%s"' % table.replace('"', '""')).fetchall()

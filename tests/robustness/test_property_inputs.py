@@ -209,7 +209,7 @@ def test_memory_store_reads_back(layer, content, kind, importance, metadata, vec
 def test_leases_with_garbage(layer, resource, agent, ttl, token):
     ok, lease = attempt(layer.leases.acquire, resource, agent, ttl)
     if ok and lease is not None:
-        back = layer.leases.get(resource)
+        back = layer.leases.inspect(resource)
         assert (back.resource, back.agent_id, back.token) == (resource, agent, lease.token)
         assert back.expires_at == lease.expires_at and back.expires_at >= back.acquired_at
     attempt(layer.leases.renew, resource, agent, token, ttl)

@@ -32,7 +32,7 @@ READ_METHODS = {
     "tasks": {"get", "find", "get_many", "list", "count", "counts_by_status", "children", "history", "blockers",
               "completions_per_hour", "count_expired_claims"},
     "agents": {"get", "find", "get_many", "list", "liveness_counts", "liveness_rule", "orphaned_tasks"},
-    "leases": {"get", "list"},
+    "leases": {"get", "inspect", "list"},
     "messages": {"get", "list", "count", "receive", "deliveries", "thread", "threads", "thread_count",
                  "for_task", "unread_count", "unacked_count"},
     "reservations": {"get", "list", "count", "check", "conflicts"},
@@ -94,6 +94,17 @@ def _call(method, name: str, values: dict, holder: set, held: str, failed: str):
     if name.endswith(".update"):
         kwargs["title"] = "renamed"
     return method(**kwargs)
+
+
+def test_read_only_has_no_raw_sql_path_that_writes(seeded):
+    path, *_ = seeded
+    before = logical_checksum(path)
+    with create_local_data_layer(path, read_only=True) as dl:
+        dl.engine.rows("PRAGMA query_only = 0")  # the connection itself is read-only
+        for sql in ("DELETE FROM agents", "UPDATE tasks SET status = 'cancelled'", "DROP TABLE tasks"):
+            with pytest.raises(ReadOnlyError):
+                dl.engine.rows(sql)
+    assert logical_checksum(path) == before
 
 
 def test_read_only_refuses_every_write_path(seeded):
@@ -189,3 +200,15 @@ def test_the_sql_scan_catches_interpolation(tmp_path):
     assert found == {("a", "user"), ("b", "user"), ("c", "'DELETE FROM tasks WHERE id = %s' % user"),
                      ("c", "'DELETE FROM tasks WHERE id = {}'.format(user)")}
     assert all(isinstance(f, Finding) for f in scan(package))
+
+
+def test_the_logical_checksum_sees_every_row(seeded, foreign_sql):
+    """The checksum decides several tests: it must change when any row does."""
+    path, *_ = seeded
+    before = logical_checksum(path)
+    assert logical_checksum(path) == before  # stable when nothing changed
+    foreign_sql([("DELETE FROM agents", ())], path)
+    after_delete = logical_checksum(path)
+    assert after_delete != before
+    foreign_sql([("UPDATE tasks SET title = title || '!' WHERE id = 'T-held'", ())], path)
+    assert logical_checksum(path) != after_delete
