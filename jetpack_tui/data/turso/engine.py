@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from ..backend import Tx
 from ..driver import bind, translate
@@ -67,7 +67,7 @@ class Rehearsal(Generic[T]):
     def outcome(self) -> T:
         if self.error is not None:
             raise self.error
-        return self.result  # type: ignore[return-value]
+        return cast(T, self.result)
 
 
 class TursoEngine:

@@ -38,7 +38,7 @@ def verdict(test: str) -> str:
 
 def is_stale(error: str | None) -> bool:
     """Whether a step failed because a guard found the data changed."""
-    return bool(error) and STALE in error  # type: ignore[operator]
+    return error is not None and STALE in error
 
 
 def _value(value: Any, params: list[Any]) -> str:
