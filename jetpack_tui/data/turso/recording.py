@@ -146,7 +146,7 @@ class RecordingTx(TxBase):
         found = target(sql)
         if found is None:
             raise ValueError(f"cannot tell the table of RETURNING * in: {sql[:200]}")
-        columns = [row[1] for row in self._conn.execute(f'PRAGMA table_info("{found[1]}")').fetchall()]
+        columns = [row[0] for row in self._conn.execute("SELECT name FROM pragma_table_info(?)", (found[1],)).fetchall()]
         return [part for expression in expressions
                 for part in (columns if expression == "*" else [expression])]
 
