@@ -23,9 +23,20 @@ It prints, in the same run:
   (p50 over a few queries) with the speed-up ratio, and in-memory float32
   numpy with the RAM it needs;
 * keyword search p50 (FTS5 BM25) and hybrid (text + vector) p50;
+* the first search of a cold process (a fresh interpreter opening the
+  database, numpy already imported): p50 over ``--cold-runs`` processes with
+  the stored sign sketches (migration 6) and, same run, the old way
+  (``persisted=False``: every vector read and sketched), with the ratio; the
+  numpy import those processes pay first; and the very first search after the
+  upgrade, which builds and stores the sketches once;
 * store cost per memory: ``store(embedding=...)``, ``store()`` computing the
   hash embedder's vector, and the baseline: one bare INSERT of the same row
-  in its own ``BEGIN IMMEDIATE`` transaction on the same engine, with ratios.
+  in its own ``BEGIN IMMEDIATE`` transaction on the same engine, with ratios;
+  and ``store(embedding=...)`` again with the sign-change triggers dropped
+  (what recording the change costs a writer).
+
+The OS page cache holds the file (it was just written): "cold" is a cold
+process, not a cold disk.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -142,6 +154,45 @@ def bench_search(dl, data: Dataset, matrix: np.ndarray, queries: int, sql_querie
             "index_mb": stats["bytes"] / 1e6, "f32_mb": matrix.nbytes / 1e6}
 
 
+#: One cold process: open, import numpy (timed), first vector search (wall and CPU time).
+PROBE = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from jetpack_tui.data import create_local_data_layer
+with create_local_data_layer(sys.argv[2]) as dl:
+    started = time.perf_counter()
+    import numpy as np
+    imported = time.perf_counter()
+    dl.memories.vector_index.persisted = sys.argv[3] == "stored"
+    q = np.random.default_rng(time.time_ns() % 2**32).standard_normal(1536).astype(np.float32)
+    wall, cpu = time.perf_counter(), time.process_time()
+    hits = dl.memories.search(embedding=q, k=10, embedder_name=sys.argv[4], min_similarity=-1)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+print(json.dumps({"numpy": (imported - started) * 1000, "first": wall * 1000, "cpu": cpu * 1000,
+                  "hits": len(hits)}))
+"""
+
+
+def cold_probe(path: str, persisted: bool) -> dict:
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    done = subprocess.run([sys.executable, "-c", PROBE, root, path, "stored" if persisted else "scratch", EMBEDDER],
+                          capture_output=True, text=True, check=True, timeout=600)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_cold(path: str, runs: int) -> dict:
+    """First search of cold processes: stored sketches vs sketching every vector (same run)."""
+    upgrade = cold_probe(path, True)  # nothing stored yet: builds the blocks once and stores them
+    stored = [cold_probe(path, True) for _ in range(runs)]
+    scratch = [cold_probe(path, False) for _ in range(runs)]
+    assert all(p["hits"] == 10 for p in stored + scratch)
+    return {"upgrade": upgrade["first"], "stored": statistics.median(p["first"] for p in stored),
+            "scratch": statistics.median(p["first"] for p in scratch),
+            "stored_cpu": statistics.median(p["cpu"] for p in stored),
+            "scratch_cpu": statistics.median(p["cpu"] for p in scratch),
+            "numpy": statistics.median(p["numpy"] for p in stored + scratch)}
+
+
 def bench_store(dl, data: Dataset, count: int) -> dict:
     vectors, texts = data.draw(count)
     hashing = HashEmbedder()
@@ -162,8 +213,25 @@ def bench_store(dl, data: Dataset, count: int) -> dict:
             "embedded": statistics.median(embedded), "embed_only": statistics.median(embed_only)}
 
 
+def bench_change_record(folder: str, name: str, data: Dataset, count: int) -> dict:
+    """``store(embedding=...)`` on two fresh sibling databases, with and without the
+    sign-change triggers, alternating so that the machine's load falls on both alike."""
+    vectors, texts = data.draw(count)
+    layers = [create_local_data_layer(os.path.join(folder, f"{name}-{way}.db")) for way in ("tracked", "untracked")]
+    layers[1].engine.write(lambda tx: [tx.execute(f"DROP TRIGGER memories_signs_{kind}")
+                                       for kind in ("insert", "update", "delete")])
+    times: tuple[list[float], list[float]] = ([], [])
+    for i in range(count):
+        for layer, out in zip(layers, times):
+            out.append(timed(lambda layer=layer: layer.memories.store(texts[i], type="fact", embedding=vectors[i],
+                                                                      embedder_name=EMBEDDER))[0])
+    for layer in layers:
+        layer.close()
+    return {"tracked": statistics.median(times[0]), "untracked": statistics.median(times[1])}
+
+
 def run(size: int, kind: str, queries: int, sql_queries: int, store_count: int, folder: str,
-        rerank: int | None) -> None:
+        rerank: int | None, cold_runs: int) -> None:
     path = os.path.join(folder, f"bench-{kind}-{size}.db")
     data = Dataset(kind, size, seed=size)
     started = time.perf_counter()
@@ -171,16 +239,24 @@ def run(size: int, kind: str, queries: int, sql_queries: int, store_count: int, 
     made_s = time.perf_counter() - started
     with create_local_data_layer(path) as dl:
         fill_s = fill(dl, vectors, texts, np.random.default_rng(1))
+    cold = bench_cold(path, cold_runs)
+    with create_local_data_layer(path) as dl:
         if rerank:
             dl.memories.vector_index.rerank = rerank
         result = bench_search(dl, data, vectors, queries, sql_queries)
         store = bench_store(dl, data, store_count)
+    record = bench_change_record(folder, f"record-{kind}-{size}", data, store_count)
     r = result
     depth = rerank or DEFAULT_RERANK
     print(f"\n== {kind}, {size:,} memories x {DIMENSIONS} (made in {made_s:.1f} s, stored in {fill_s:.1f} s),"
           f" re-rank depth {depth} ==")
-    print(f"vector search k=10   p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  (cold first search, builds the index:"
-          f" {r['cold']:.0f} ms)")
+    print(f"vector search k=10   p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  (first search of this process,"
+          f" loads the stored sketches: {r['cold']:.0f} ms)")
+    print(f"first search, cold process  p50 {cold['stored']:.0f} ms (CPU {cold['stored_cpu']:.0f} ms) with the"
+          f" stored sketches; the old way, sketching every vector: {cold['scratch']:.0f} ms (CPU"
+          f" {cold['scratch_cpu']:.0f} ms) -> x{cold['scratch'] / cold['stored']:.1f} ({cold_runs} processes each);"
+          f" numpy import before it {cold['numpy']:.0f} ms; once after the upgrade (builds and stores the"
+          f" sketches) {cold['upgrade']:.0f} ms")
     print(f"recall@10 vs exact   {r['recall']:.3f} (worst query {r['min_recall']:.1f});"
           " exact = brute-force float32 numpy")
     print(f"baseline SQL exact   p50 {r['sql_p50']:.1f} ms  -> speed-up x{r['sql_p50'] / r['p50']:.1f}"
@@ -192,6 +268,8 @@ def run(size: int, kind: str, queries: int, sql_queries: int, store_count: int, 
     print(f"store one memory     {s['plain']:.3f} ms with a given vector, {s['embedded']:.3f} ms with the hash "
           f"embedder ({s['embed_only']:.3f} ms of it embedding); bare INSERT baseline {s['bare']:.3f} ms "
           f"-> ratios x{s['plain'] / s['bare']:.2f} / x{s['embedded'] / s['bare']:.2f}")
+    print(f"store, change record  {record['tracked']:.3f} ms with the sign-change triggers, {record['untracked']:.3f}"
+          f" ms without -> x{record['tracked'] / record['untracked']:.2f} (fresh databases, alternating)")
 
 
 def main() -> None:
@@ -203,13 +281,15 @@ def main() -> None:
     parser.add_argument("--store", type=int, default=300, help="memories stored for the store-cost figures")
     parser.add_argument("--rerank", type=int, default=None, help="candidates re-ranked exactly (index default)")
     parser.add_argument("--keep", help="folder to keep the databases in (default: a temp dir, removed)")
+    parser.add_argument("--cold-runs", type=int, default=5, help="cold processes per way of loading")
     args = parser.parse_args()
     folder = args.keep or tempfile.mkdtemp(prefix="jetpack-membench-")
     os.makedirs(folder, exist_ok=True)
     try:
         for size in (int(s) for s in args.sizes.split(",")):
             for kind in args.datasets.split(","):
-                run(size, kind.strip(), args.queries, args.sql_queries, args.store, folder, args.rerank)
+                run(size, kind.strip(), args.queries, args.sql_queries, args.store, folder, args.rerank,
+                    args.cold_runs)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

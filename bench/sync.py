@@ -1,6 +1,6 @@
 """Turso mode figures against a real ``tursodb --sync-server`` on loopback.
 
-    python bench/sync.py [--procs 4] [--tasks 400] [--interval 0.2] [--rounds 20]
+    python bench/sync.py [--procs 4] [--tasks 400] [--interval 0.2] [--rounds 20] [--write-rounds 10]
 
 Prints, each with a baseline measured in the same run:
 
@@ -12,6 +12,12 @@ Prints, each with a baseline measured in the same run:
   replica, ``dl.tasks.claim`` until ``--tasks`` are gone; double claims
   counted from the primary's audit table.  Baseline: the same processes
   sending a bare one-statement ``UPDATE … RETURNING`` batch per task.
+* other writes per second through the primary: ``--procs`` processes, each
+  with its own replica, each round a heartbeat, a message, a strict
+  reservation and its release, and a task created, claimed by id, started,
+  renewed and completed (9 writes); p50 per verb.  Baseline: the same
+  processes sending one bare Hrana ``UPDATE`` batch per write (the floor:
+  one request per write).
 * pull cost with and without changes (raw pyturso ``pull()``, and
   ``dl.sync()`` which also checks the outbox and reports).
 """
@@ -135,11 +141,64 @@ def claims(url: str, folder: str, procs: int, tasks: int) -> None:
     print(f"  ratio: {rate / bare_rate:.2f}")
 
 
+# -- other writes ---------------------------------------------------------------------
+def writes_worker(url: str, folder: str, agent: str, rounds: int, barrier, results) -> None:
+    timings: dict[str, list[float]] = {}
+
+    def timed(name: str, call):
+        t0 = time.perf_counter()
+        value = call()
+        timings.setdefault(name, []).append(time.perf_counter() - t0)
+        return value
+
+    with open_layer(url, folder, agent) as dl:
+        dl.agents.register(agent, skills=["python"])
+        barrier.wait()
+        for n in range(rounds):
+            timed("heartbeat", lambda: dl.agents.heartbeat(agent, status="working"))
+            timed("send", lambda: dl.messages.send(agent, "lead", "note", {"n": n}))
+            held = timed("reserve strict", lambda: dl.reservations.reserve(
+                agent, f"src/{agent}/{n}/*.py", "edit", strict=True, ttl=60)).reservation
+            timed("release", lambda: dl.reservations.release(held.id, agent_id=agent))
+            task = timed("create", lambda: dl.tasks.create("w", id=f"{agent}-{n}"))
+            claimed = timed("claim by id", lambda: dl.tasks.claim(agent, task.id))
+            timed("start", lambda: dl.tasks.start(task.id, agent, claimed.claim_token))
+            timed("renew", lambda: dl.tasks.renew(task.id, agent, claimed.claim_token))
+            timed("complete", lambda: dl.tasks.complete(task.id, agent, claimed.claim_token, result="ok"))
+    results.put((list(timings.items()), sum(len(v) for v in timings.values()), time.perf_counter()))
+
+
+def writes(url: str, folder: str, procs: int, rounds: int) -> None:
+    hrana = HranaClient(url)
+    seconds, timings, count = run(writes_worker, procs, [(url, folder, f"w{n}", rounds) for n in range(procs)])
+    hrana.batch(["CREATE TABLE bare_w(id TEXT PRIMARY KEY, n INTEGER)"])
+    hrana.batch([("INSERT INTO bare_w(id, n) VALUES (?, 0)", (f"w{n}",)) for n in range(procs)])
+    bare_seconds, _, bare_count = run(bare_writes_worker, procs, [(url, f"w{n}", count // procs) for n in range(procs)])
+    per_verb: dict[str, list[float]] = {}
+    for name, samples in timings:
+        per_verb.setdefault(name, []).extend(samples)
+    rate, bare_rate = count / seconds, bare_count / bare_seconds
+    print(f"\nother writes through the primary ({procs} processes, one replica each, {rounds} rounds of 9)")
+    print(f"  DataLayer writes:          {rate:7.1f} writes/s  ({count} writes)")
+    for name, samples in per_verb.items():
+        print(f"    {name:15s} {summary(samples)}")
+    print(f"  bare Hrana UPDATE batches: {bare_rate:7.1f} writes/s")
+    print(f"  ratio: {rate / bare_rate:.2f}")
+
+
+def bare_writes_worker(url: str, row: str, count: int, barrier, results) -> None:
+    hrana = HranaClient(url)
+    barrier.wait()
+    for _ in range(count):
+        hrana.batch([("UPDATE bare_w SET n = n + 1 WHERE id = ?", (row,))])
+    results.put(([], count, time.perf_counter()))
+
+
 # -- pull cost ------------------------------------------------------------------------
 def pulls(url: str, folder: str, rounds: int) -> None:
     hrana = HranaClient(url)
     dl = open_layer(url, folder, "puller-2")
-    conn_pull = lambda: dl.engine.run(lambda: dl.engine._conn.pull())  # noqa: E731
+    conn_pull = lambda: dl.engine.run(lambda: dl.engine.replica.conn.pull())  # noqa: E731
     empty, changed, synced_empty, synced_changed, floor = [], [], [], [], []
     for n in range(rounds):
         t0 = time.perf_counter()
@@ -175,6 +234,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=400)
     parser.add_argument("--interval", type=float, default=0.2)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--write-rounds", type=int, default=10, help="rounds of 9 writes per process")
     args = parser.parse_args()
     exe = find_tursodb()
     if exe is None:
@@ -183,6 +243,7 @@ def main() -> None:
         with run_sync_server(os.path.join(folder, "primary.db"), binary=exe) as url:
             open_layer(url, folder, "setup").close()  # migrates the primary
             claims(url, folder, args.procs, args.tasks)
+            writes(url, folder, args.procs, args.write_rounds)
             latency(url, folder, args.interval, args.rounds)
             pulls(url, folder, args.rounds)
 

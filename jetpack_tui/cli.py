@@ -9,9 +9,9 @@ modules, ``jetpack_tui/commands/<name>.py``, each with two functions::
 They are discovered at start-up (``jetpack_tui.commands`` may be a plain
 folder: a namespace package), so adding one never edits this file.  Options
 before the subcommand (``--db``, ``--turso-url``, ``--read-only``…) are shared;
-:func:`open_data_layer` turns them into a DataLayer for any subcommand.  A
-command that writes a database says so with ``writes_database(args) -> bool``
-and is then refused under ``--read-only``.
+:mod:`jetpack_tui.store_open` turns them into a DataLayer for every
+subcommand.  A command that writes a database says so with
+``writes_database(args) -> bool`` and is then refused under ``--read-only``.
 
 What :func:`main` guarantees for every subcommand, so no command repeats it:
 
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import os
 import pkgutil
 import re
@@ -40,8 +39,9 @@ from urllib.parse import urlsplit
 from jetpack_tui import __version__
 from jetpack_tui.commands._cli_support import CommandError, for_the_command_line
 from jetpack_tui.config import ConfigError, Settings, load_settings
-from jetpack_tui.data import DEFAULT_PATH, JetpackError, create_local_data_layer
+from jetpack_tui.data import DEFAULT_PATH, JetpackError
 from jetpack_tui.data.embedders import embedder_from_env
+from jetpack_tui.store_open import StoreOpenError, locate, open_store
 
 PROG = "jetpack-tui"
 EXIT_USAGE = 2
@@ -72,7 +72,9 @@ def discover_commands() -> list[ModuleType]:
 def build_parser(commands: Sequence[ModuleType] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="The operator's cockpit for a swarm of coding agents.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument("--db", metavar="PATH", help=f"database file (default {DEFAULT_PATH}; created if missing)")
+    parser.add_argument("--db", metavar="PATH",
+                        help=f"database file (default {DEFAULT_PATH}); in Turso mode the replica file")
+    parser.add_argument("--create", action="store_true", help="create the database file if it does not exist")
     parser.add_argument("--turso-url", metavar="URL",
                         help="Turso database URL (or TURSO_DATABASE_URL; token from TURSO_AUTH_TOKEN)")
     parser.add_argument("--read-only", action="store_true",
@@ -129,32 +131,15 @@ def turso_host(url: str) -> str:
 
 
 def open_data_layer(args: argparse.Namespace, settings: Settings, environ: dict[str, str] | None = None) -> Any:
-    """The DataLayer the options ask for; :class:`LaunchError` when it cannot open."""
-    env = os.environ if environ is None else environ
-    url = settings.turso_url or env.get("TURSO_DATABASE_URL")
-    read_only = bool(getattr(args, "read_only", False))
+    """The DataLayer the options ask for (see :mod:`jetpack_tui.store_open`);
+    :class:`LaunchError` when it cannot open."""
     try:
-        if url:
-            token = env.get("TURSO_AUTH_TOKEN")
-            try:
-                from jetpack_tui.data.turso import create_turso_data_layer  # type: ignore[import-not-found]
-            except ImportError as error:
-                raise LaunchError(f"Turso mode is not available ({error.__class__.__name__}: {error.name or error})") from None
-            replica = settings.db or os.path.join(".jetpack", "replica.db")
-            wanted = {"replica_path": replica, "read_only": read_only, "liveness": settings.liveness_override,
-                      "embedder": embedder_from_env()}
-            accepted = inspect.signature(create_turso_data_layer).parameters
-            kwargs = {k: v for k, v in wanted.items() if k in accepted or k == "replica_path"}
-            if read_only and "read_only" not in accepted:
-                raise LaunchError("Turso mode does not support --read-only yet")
-            return create_turso_data_layer(url, token, **kwargs)
-        path = settings.db or DEFAULT_PATH
-        return create_local_data_layer(path, read_only=read_only, liveness=settings.liveness_override,
-                                       embedder=embedder_from_env())
-    except JetpackError as error:
+        target = locate(settings.db, settings.turso_url, environ)
+        return open_store(target, read_only=bool(getattr(args, "read_only", False)),
+                          create=bool(getattr(args, "create", False)), liveness=settings.liveness_override,
+                          embedder=embedder_from_env(), environ=environ)
+    except StoreOpenError as error:
         raise LaunchError(str(error)) from None
-    except OSError as error:
-        raise LaunchError(f"{error.filename or 'database'}: {error.strerror or error}") from None
 
 
 def run_dashboard(args: argparse.Namespace, settings: Settings) -> int:

@@ -46,3 +46,53 @@ def test_ui_never_writes_sql():
     sql = re.compile(r"\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|SELECT\s+.+\s+FROM)\b", re.IGNORECASE)
     offenders = [str(p.relative_to(ROOT)) for p in ROOT.glob("jetpack_tui/ui/**/*.py") if sql.search(p.read_text())]
     assert offenders == []
+
+
+def _data_imports() -> dict[str, set[str]]:
+    """Module -> the ``jetpack_tui.data`` modules it imports (``TYPE_CHECKING`` imports count too)."""
+    import ast
+
+    files = {}
+    for path in ROOT.glob("jetpack_tui/data/**/*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        files[".".join(parts[:-1] if path.name == "__init__.py" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found |= {f"{target}.{a.name}" if f"{target}.{a.name}" in files else target for a in node.names}
+        graph[name] = {m for m in found if m in files and m != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Groups of modules that import each other, directly or in a ring."""
+    reach = {m: set(deps) for m, deps in graph.items()}
+    changed = True
+    while changed:  # transitive closure: a few dozen modules, cheap
+        changed = False
+        for deps in reach.values():
+            more = set().union(*(reach[d] for d in deps)) - deps
+            if more:
+                deps |= more
+                changed = True
+    rings = {frozenset({m} | {d for d in reach[m] if m in reach[d]}) for m in graph if m in reach[m]}
+    return sorted(sorted(ring) for ring in rings)
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_data_package_has_no_import_cycles():
+    """A module that needs its importer back (even only for type hints) is two modules that are one."""
+    assert _cycles(_data_imports()) == []

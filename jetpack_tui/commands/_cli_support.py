@@ -1,5 +1,8 @@
 """What the script-facing subcommands (seed, status, doctor, demo) share.
 
+They find and open the store through :mod:`jetpack_tui.store_open`, like the
+dashboard, so ``--turso-url`` / ``$TURSO_DATABASE_URL`` mean the same to all.
+
 Scripts and CI read exit codes and stderr, so every command reports a
 problem the user can fix as ONE line ``jetpack-tui: <path>: <reason>`` with
 exit status 2, never a traceback.  The leading underscore keeps this module
@@ -13,7 +16,8 @@ import os
 import sys
 from typing import Any
 
-from jetpack_tui.data import DEFAULT_PATH, JetpackError, create_local_data_layer
+from jetpack_tui.data import DEFAULT_PATH
+from jetpack_tui.store_open import StoreOpenError, Target, locate, open_store
 
 PROG = "jetpack-tui"
 EXIT_USAGE = 2
@@ -45,20 +49,27 @@ def liveness(args: argparse.Namespace) -> Any:
     return getattr(settings, "liveness_override", None)
 
 
-def open_existing(path: str, args: argparse.Namespace | None = None) -> Any:
-    """Open an existing database read-only; :class:`CommandError` otherwise.
-
-    Never creates or upgrades a file: a status or doctor run must not write.
-    """
-    if not os.path.exists(path):
-        raise CommandError(f"{path}: no such database file")
+def store_target(args: argparse.Namespace) -> Target:
+    """Where the options point (:func:`jetpack_tui.store_open.locate`): the
+    Turso primary when ``--turso-url`` or ``$TURSO_DATABASE_URL`` says so
+    (with a throw-away replica unless ``--db`` names one), else the file."""
+    settings = getattr(args, "settings", None)
+    db = getattr(args, "db", None) or getattr(settings, "db", None)
     try:
-        return create_local_data_layer(path, read_only=True,
-                                       liveness=liveness(args) if args is not None else None)
-    except JetpackError as error:
-        raise CommandError(one_line(str(error), path)) from None
-    except OSError as error:
-        raise CommandError(f"{path}: {error.strerror or error}") from None
+        return locate(db, getattr(settings, "turso_url", None) or getattr(args, "turso_url", None),
+                      throwaway_replica=True)
+    except StoreOpenError as error:
+        raise CommandError(str(error)) from None
+
+
+def open_for_reading(args: argparse.Namespace, target: Target | None = None) -> Any:
+    """Open the store read-only; :class:`CommandError` otherwise.  Never
+    creates or upgrades a database: a status or doctor run must not write."""
+    target = target or store_target(args)
+    try:
+        return open_store(target, read_only=True, liveness=liveness(args), sync_interval=None)
+    except StoreOpenError as error:
+        raise CommandError(one_line(str(error), None if target.turso else target.path)) from None
 
 
 def one_line(message: str, path: str | None = None) -> str:

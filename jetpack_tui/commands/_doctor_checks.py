@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote
 
+from jetpack_tui.data import JetpackError
 from jetpack_tui.data.clock import parse_timestamp
 from jetpack_tui.data.insight.source import ConnectionReader
 from jetpack_tui.data.insight.stuck import LABELS, find_stuck
-from jetpack_tui.data.memory_models import MEMORY_TYPES
 from jetpack_tui.data.models import PRIORITIES, TASK_STATUSES, Liveness
 from jetpack_tui.data.reservation_models import RESERVATION_STATUSES, RESERVATION_TYPES
 from jetpack_tui.data.schema import SEED_COLUMNS, latest_version
@@ -46,8 +46,7 @@ VALUE_COLUMNS = (
     ("tasks", "priority", PRIORITIES, "warning"),
     ("file_reservations", "status", RESERVATION_STATUSES, "error"),
     ("file_reservations", "reservation_type", RESERVATION_TYPES, "warning"),
-    ("memories", "type", MEMORY_TYPES, "warning"),
-)
+)  # memories.type is free text (the seed's, and Jetpack's agents use their own labels): no check
 
 
 @dataclass(frozen=True)
@@ -307,34 +306,62 @@ def check_stuck(conn: sqlite3.Connection, report: Report, now: float, liveness: 
 
 
 def run_checks(path: str, *, now: float, liveness: Liveness | None = None) -> Report:
-    """Every check on ``path``; :class:`CommandError` when it cannot be opened."""
+    """Every check on the file ``path``; :class:`CommandError` when it cannot be opened."""
     conn = connect(path)
-    report = Report(path=path)
     try:
-        steps: list[tuple[str, Callable[[], None]]] = [("schema", lambda: check_schema(conn, report)),
-                                                       ("integrity", lambda: check_integrity(conn, report))]
-        try:
-            tables = _tables(conn)
-        except sqlite3.DatabaseError:
-            tables = {}
-        steps += [("json", lambda: check_json(conn, report, tables)),
-                  ("values", lambda: check_values(conn, report, tables)),
-                  ("dependencies", lambda: check_dependencies(conn, report, tables)),
-                  ("settings", lambda: check_settings(conn, report, tables))]
-        if "id" in tables.get("tasks", set()):
-            steps.append(("ids", lambda: check_addresses(conn, report)))
-        if "deps_unmet" in tables.get("tasks", set()) and "task_counts" in tables:
-            steps.append(("derived", lambda: check_derived(conn, report)))
-        if ("lease_expires_at" in tables.get("tasks", ()) and "heartbeat_at" in tables.get("agents", ())
-                and "expires_at" in tables.get("file_reservations", ())):
-            steps.append(("claims", lambda: check_claims(conn, report, now, liveness_rule(conn, tables, liveness))))
-            if {"available_at", "claimed_at"} <= tables.get("tasks", set()):
-                steps.append(("stuck", lambda: check_stuck(conn, report, now, liveness_rule(conn, tables, liveness))))
-        for name, step in steps:
-            try:
-                step()
-            except sqlite3.DatabaseError as error:
-                report.add("error", name, f"the {name} check could not run: {printable(error, 160)}")
+        return check_all(conn, Report(path=path), now=now, liveness=liveness)
     finally:
         conn.close()
+
+
+def check_all(conn, report: Report, *, now: float, liveness: Liveness | None = None) -> Report:
+    """Every check through ``conn`` (a ``sqlite3.Connection``, or an
+    :class:`EngineConnection` in Turso mode), each isolated from the others."""
+    steps: list[tuple[str, Callable[[], None]]] = [("schema", lambda: check_schema(conn, report)),
+                                                   ("integrity", lambda: check_integrity(conn, report))]
+    try:
+        tables = _tables(conn)
+    except sqlite3.DatabaseError:
+        tables = {}
+    steps += [("json", lambda: check_json(conn, report, tables)),
+              ("values", lambda: check_values(conn, report, tables)),
+              ("dependencies", lambda: check_dependencies(conn, report, tables)),
+              ("settings", lambda: check_settings(conn, report, tables))]
+    if "id" in tables.get("tasks", set()):
+        steps.append(("ids", lambda: check_addresses(conn, report)))
+    if "deps_unmet" in tables.get("tasks", set()) and "task_counts" in tables:
+        steps.append(("derived", lambda: check_derived(conn, report)))
+    if ("lease_expires_at" in tables.get("tasks", ()) and "heartbeat_at" in tables.get("agents", ())
+            and "expires_at" in tables.get("file_reservations", ())):
+        steps.append(("claims", lambda: check_claims(conn, report, now, liveness_rule(conn, tables, liveness))))
+        if {"available_at", "claimed_at"} <= tables.get("tasks", set()):
+            steps.append(("stuck", lambda: check_stuck(conn, report, now, liveness_rule(conn, tables, liveness))))
+    for name, step in steps:
+        try:
+            step()
+        except sqlite3.DatabaseError as error:
+            report.add("error", name, f"the {name} check could not run: {printable(error, 160)}")
     return report
+
+
+class EngineConnection:
+    """The part of ``sqlite3.Connection`` the checks use, over a DataLayer's
+    reads (a Turso replica: its file belongs to pyturso alone).  Errors come
+    out as ``sqlite3.DatabaseError``, so each check stays isolated."""
+
+    def __init__(self, engine) -> None:
+        self._engine = engine
+
+    def execute(self, sql: str, params: tuple = ()) -> "_Rows":
+        try:
+            return _Rows(self._engine.rows(sql, params))
+        except JetpackError as error:
+            raise sqlite3.DatabaseError(str(error)) from None
+
+
+class _Rows(list):
+    def fetchone(self):
+        return self[0] if self else None
+
+    def fetchall(self) -> list:
+        return list(self)

@@ -5,7 +5,8 @@ Checks (see :mod:`._doctor_checks`): schema version and columns,
 statuses / priorities / types, dependencies on missing tasks, orphaned
 tasks (owner dead or unregistered), claims past their lease awaiting
 reclaim, claims without a lease, reservations past expiry.  Read-only: the
-file is never created, upgraded or repaired.
+file is never created, upgraded or repaired.  With ``--turso-url`` (or
+``$TURSO_DATABASE_URL``) the Turso primary is checked, through a replica.
 
 Exit status (for scripts and CI):
 
@@ -31,8 +32,8 @@ from typing import Any
 from jetpack_tui.data import clock
 from jetpack_tui.data.schema import latest_version
 
-from ._cli_support import CommandError, add_db_option, db_path, fail, liveness, printable
-from ._doctor_checks import Report, run_checks
+from ._cli_support import CommandError, add_db_option, fail, liveness, open_for_reading, printable, store_target
+from ._doctor_checks import EngineConnection, Report, check_all, run_checks
 
 EXIT_HEALTHY, EXIT_DAMAGED, EXIT_ATTENTION = 0, 1, 3
 LABELS = {"ok": "ok     ", "warning": "WARN   ", "error": "ERROR  "}
@@ -76,11 +77,25 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
+def checked(args: argparse.Namespace, moment: float) -> Report:
+    """A local file is checked as a file (stdlib sqlite3, read-only: the
+    doctor must look at files the DataLayer refuses); a Turso store through
+    a read-only replica, pulled from the primary when it opens."""
+    target = store_target(args)
+    if not target.turso:
+        return run_checks(str(target.path), now=moment, liveness=liveness(args))
+    dl = open_for_reading(args, target)
+    try:
+        return check_all(EngineConnection(dl.engine), Report(path=dl.location), now=moment,
+                         liveness=liveness(args))
+    finally:
+        dl.close()
+
+
 def run(args: argparse.Namespace) -> int:
-    path = db_path(args)
     moment = clock.now()
     try:
-        report = run_checks(path, now=moment, liveness=liveness(args))
+        report = checked(args, moment)
     except CommandError as error:
         return fail(str(error))
     print(json.dumps(as_document(report, moment), indent=2) if args.json else render(report))

@@ -44,7 +44,7 @@ from jetpack_tui.data.insight import Insight
 from jetpack_tui.data.insight.moments import HELP, LEADING_DASH_DIGIT, MomentError, parse_moment
 from jetpack_tui.data.insight.source import EngineReader, by_ids, text
 
-from ._cli_support import CommandError, add_db_option, db_path, fail, one_line, open_existing
+from ._cli_support import CommandError, add_db_option, fail, one_line, open_for_reading, store_target
 from ._replay_render import render_diff, render_state
 
 UNFINISHED_FIRST = ("pending", "claimed", "in_progress", None)
@@ -115,11 +115,12 @@ def run(args: argparse.Namespace) -> int:
         moments = [parse_moment(value, now) for value in ([args.at] if args.at is not None else args.between)]
     except MomentError as error:
         return fail(str(error))
-    path = db_path(args)
     try:
-        dl = open_existing(path, args)
+        target = store_target(args)
+        dl = open_for_reading(args, target)
     except CommandError as error:
         return fail(str(error))
+    path = None if target.turso else target.path
     try:
         insight = Insight(dl, persist=False)
         if args.at is not None:

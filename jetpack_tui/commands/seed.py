@@ -7,6 +7,9 @@ it they are relative to now, so the agents look alive when you open it.
 Large runs (``--tasks 100000``) show a progress bar on stderr when it is a
 terminal.  Exit status: 0 written, 2 refused (file exists without
 ``--force``, bad arguments, unwritable folder).
+
+With ``--turso-url`` (or ``$TURSO_DATABASE_URL``) the demo rows go to that
+Turso database instead, which must hold no Jetpack data yet.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from contextlib import contextmanager
 
 from jetpack_tui.data import JetpackError
 
-from ._cli_support import CommandError, add_db_option, fail
+from jetpack_tui.store_open import StoreOpenError, Target, open_store
+
+from ._cli_support import CommandError, add_db_option, fail, store_target
 
 
 def add_parser(subparsers: Any) -> None:
@@ -79,14 +84,20 @@ def writes_database(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace) -> int:
     from jetpack_tui.demo.seed_data import DEMO_EPOCH, build_demo_database
 
-    path = getattr(args, "db", None)
-    if not path:
-        return fail("seed needs --db PATH (the file to create)")
     if args.tasks < 0 or args.tasks > 10_000_000:
         return fail(f"--tasks must be between 0 and 10000000, not {args.tasks}")
     if args.memories is not None and not 0 <= args.memories <= 100_000:
         return fail(f"--memories must be between 0 and 100000, not {args.memories}")
     now = DEMO_EPOCH if args.epoch else args.now
+    try:
+        target = store_target(args)
+    except CommandError as error:
+        return fail(str(error))
+    if target.turso:
+        return _seed_turso(args, target, now)
+    path = getattr(args, "db", None)
+    if not path:
+        return fail("seed needs --db PATH (the file to create)")
     try:
         if os.path.exists(path) and os.path.getsize(path) > 0:
             if not args.force:
@@ -101,9 +112,38 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error) if str(error).startswith(path) else f"{path}: {error}")
     except OSError as error:
         return fail(f"{path}: {error.strerror or error}")
+    return _report(args, manifest)
+
+
+def _seed_turso(args: argparse.Namespace, target: Target, now: float | None) -> int:
+    """Seed a Turso primary: only an empty one (``--force`` would have to
+    delete a shared database: refused)."""
+    from jetpack_tui.demo.seed_data import build_demo_database
+
+    if args.force:
+        return fail(f"{target.shown}: --force is refused for a Turso database (seed writes only to an empty one)")
+    try:
+        dl = open_store(target, sync_interval=None)
+    except StoreOpenError as error:
+        return fail(str(error))
+    try:
+        if dl.tasks.count() or dl.agents.list() or dl.messages.count():
+            return fail(f"{target.shown}: already holds Jetpack data (seed writes only to an empty database)")
+        with progress_bar(sys.stderr.isatty()) as update:
+            manifest = build_demo_database(None, seed=args.seed, tasks=args.tasks, now=now,
+                                           memories=args.memories, progress=update, layer=dl)
+    except JetpackError as error:
+        return fail(f"{target.shown}: {error}")
+    finally:
+        dl.close()
+    return _report(args, manifest)
+
+
+def _report(args: argparse.Namespace, manifest) -> int:
     if args.json:
         print(json.dumps(asdict(manifest), indent=2, sort_keys=True))
     else:
-        print(f"seeded {path}: {manifest.tasks} tasks, {len(manifest.agents)} agents, {manifest.messages} messages,"
-              f" {manifest.reservations} reservations, {manifest.memories} memories (seed {manifest.seed})")
+        print(f"seeded {manifest.path}: {manifest.tasks} tasks, {len(manifest.agents)} agents,"
+              f" {manifest.messages} messages, {manifest.reservations} reservations,"
+              f" {manifest.memories} memories (seed {manifest.seed})")
     return 0

@@ -19,7 +19,7 @@ from typing import Any
 from jetpack_tui.data import JetpackError
 from jetpack_tui.data.settings import SETTINGS, Setting
 
-from ._cli_support import CommandError, add_db_option, db_path, fail, one_line, open_existing, printable
+from ._cli_support import CommandError, add_db_option, db_path, fail, one_line, open_for_reading, printable
 
 EXAMPLE = '{"stale_after": 30, "dead_after": 120}'
 
@@ -59,8 +59,8 @@ def _value(setting: Setting[Any], text: str | None) -> Any:
 def _open(args: argparse.Namespace, path: str, *, write: bool) -> Any:
     settings = getattr(args, "settings", None)
     turso = getattr(settings, "turso_url", None) or os.environ.get("TURSO_DATABASE_URL")
-    if not turso and not write:
-        return open_existing(path, args)
+    if not write:
+        return open_for_reading(args)
     if not turso and not os.path.exists(path):
         raise CommandError(f"{path}: no such database file")
     from jetpack_tui.cli import LaunchError, open_data_layer  # the one store-opening function

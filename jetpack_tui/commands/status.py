@@ -49,7 +49,7 @@ from typing import Any
 from jetpack_tui.data import JetpackError, clock
 from jetpack_tui.data.models import LIVENESS_STATES, TASK_STATUSES
 
-from ._cli_support import CommandError, add_db_option, db_path, fail, one_line, open_existing, printable
+from ._cli_support import CommandError, add_db_option, fail, one_line, open_for_reading, printable, store_target
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
@@ -184,17 +184,17 @@ def render(doc: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = db_path(args)
     if args.limit < 0:
         return fail(f"--limit must not be negative, not {args.limit}")
     try:
-        dl = open_existing(path, args)
+        target = store_target(args)
+        dl = open_for_reading(args, target)
     except CommandError as error:
         return fail(str(error))
     try:
         doc = snapshot(dl, limit=args.limit)
     except JetpackError as error:
-        return fail(one_line(str(error), path))
+        return fail(one_line(str(error), None if target.turso else target.path))
     finally:
         dl.close()
     print(json.dumps(doc, indent=2) if args.json else render(doc))

@@ -23,10 +23,9 @@ from typing import Any, TypeVar
 import libsql_experimental as libsql
 
 from .backend import Tx, TxBase
+from .driver import bind, is_undecodable, translate
 from .errors import (
     ClosedError,
-    ConflictError,
-    InvalidInputError,
     JetpackError,
     ReadOnlyError,
     StorageBusyError,
@@ -39,33 +38,6 @@ Params = Sequence[Any]
 #: How long SQLite's own busy handler waits before we take over (ms).  Kept
 #: short because it holds the GIL; the Python back-off below sleeps without it.
 NATIVE_BUSY_TIMEOUT_MS = 10
-#: The binding binds ints beyond 32 bits as REAL: all exact up to 2**53.
-MAX_EXACT_INT = 2**53
-
-
-def _exact_as_real(value: int) -> bool:
-    try:
-        return int(float(value)) == value
-    except OverflowError:
-        return False
-
-
-def bind(params: Params) -> tuple:
-    """Parameters as the binding takes them, refusing what it would store
-    wrongly without a word: text with NUL (cut at the NUL), integers that a
-    REAL cannot hold exactly (rounded) and NaN (stored as NULL)."""
-    values = tuple(params)
-    for value in values:
-        kind = type(value)
-        if kind is str:
-            if "\x00" in value:
-                raise InvalidInputError("text must not contain NUL characters (the storage engine cuts it there)")
-        elif kind is int:
-            if not -MAX_EXACT_INT <= value <= MAX_EXACT_INT and not _exact_as_real(value):
-                raise InvalidInputError(f"integer {value} is too large to store exactly")
-        elif kind is float and value != value:
-            raise InvalidInputError("NaN cannot be stored (use None)")
-    return values
 
 
 class LocalTx(TxBase):
@@ -81,7 +53,7 @@ class LocalTx(TxBase):
         try:
             return self._conn.execute(sql, bind(params)).fetchall()
         except BaseException as error:  # noqa: BLE001 - the binding panics on bad UTF-8
-            if self._rescue is None or not _is_undecodable(error) or self._conn.in_transaction:
+            if self._rescue is None or not is_undecodable(error) or self._conn.in_transaction:
                 raise
             return self._rescue(sql, params)
 
@@ -99,43 +71,6 @@ def _file_identity(path: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_dev, info.st_ino
-
-
-def _is_undecodable(error: BaseException) -> bool:
-    """The binding panics when a TEXT value is not valid UTF-8 (another client wrote it)."""
-    return _is_panic(error) and "Utf8Error" in str(error)
-
-
-def _is_panic(error: BaseException) -> bool:
-    return type(error).__name__ == "PanicException"
-
-
-def _is_busy(message: str) -> bool:
-    lowered = message.lower()
-    return "database is locked" in lowered or "database is busy" in lowered or "database table is locked" in lowered
-
-
-def translate(error: BaseException, where: str) -> JetpackError:
-    """Map a binding error to a typed DataLayer error (message names the file)."""
-    if isinstance(error, JetpackError):
-        return error
-    message = str(error)
-    lowered = message.lower()
-    if _is_panic(error):
-        return StorageError(f"{where}: the storage engine failed ({message})")
-    if _is_busy(message):
-        return StorageBusyError(f"{where}: database is locked by another process")
-    if "unique constraint failed" in lowered or "primary key" in lowered and "constraint" in lowered:
-        return ConflictError(f"{where}: {message}")
-    if "constraint failed" in lowered:
-        return InvalidInputError(f"{where}: {message}")
-    if "unsupported parameter type" in lowered:  # e.g. text with lone surrogates (not UTF-8 encodable)
-        return InvalidInputError(f"{where}: a value cannot be stored ({message}): text must be valid Unicode")
-    if "readonly" in lowered or "read-only" in lowered:
-        return ReadOnlyError(f"{where}: the database file is read-only ({message})")
-    if "disk is full" in lowered or "disk i/o" in lowered:
-        return StorageError(f"{where}: {message}")
-    return StorageError(f"{where}: {message}")
 
 
 class LocalEngine:

@@ -5,7 +5,8 @@ FTS5's query language (where ``AND``, ``*``, ``-``, ``"`` and parentheses are
 syntax): it is split into word tokens, each token is wrapped in double quotes
 (a phrase of one word, quotes inside doubled) and the tokens are OR-ed, so
 BM25 ranks memories matching more and rarer words first.  Text with no word
-characters (emoji, punctuation) simply has no keyword matches.
+characters (emoji, punctuation, symbols like "㋀" that only *fold* to
+letters) simply has no keyword matches.
 
 Words found in more than a fifth of all memories ("the", "note") are left
 out of the query (the rarest word is always kept): BM25 gives them almost no
@@ -132,7 +133,12 @@ class KeywordSearch:
             return []
         where, params = filter_sql(types, min_importance)
         if self.has_fts:
+            # Checked on the typed words, not the folded ones: a symbol such as
+            # "㋀" folds (NFKD) to the word "1月" yet is no word itself, and an
+            # empty MATCH is an FTS5 syntax error.
             typed = typed_words(text)
+            if not typed:
+                return []
             return self._engine.read(lambda tx: self._fts(tx, typed, limit, where, params))
         return self._engine.read(lambda tx: self._scan(tx, words, limit, where, params))
 

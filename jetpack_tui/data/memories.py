@@ -8,8 +8,9 @@ cosine similarity (:mod:`.vector_index`), so exact identifiers and paraphrases
 are both found.  Vectors of different embedders are never compared.
 
 Storing is one INSERT (plus the embedder's own cost when it computes the
-vector); all search structures are either SQL triggers (FTS5) or built lazily
-in the searching process from the change feed.
+vector); all search structures are kept by SQL triggers (FTS5, the record of
+changed memories) or by the searching processes (the sign sketches of vector
+search, stored in blocks so a cold process loads them in milliseconds).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from .errors import InvalidInputError, NotFoundError
 from .ids import new_id
 from .jsonvalues import dump_json
 from .keyword_search import KeywordSearch
-from .memory_models import MEMORY_SELECT, MEMORY_TYPES, Memory, MemoryHit, decode_embedding, memory_from_row
+from .memory_models import (MEMORY_SELECT, Memory, MemoryHit, check_memory_type, decode_embedding,
+                            memory_from_row)
 from .memory_ranking import fuse
 from .task_context import TaskContext, get_task_context
 from .paging import page
@@ -155,8 +157,7 @@ class Memories:
         _utf8(content, "content")
         if len(content) > MAX_CONTENT_CHARS:
             raise InvalidInputError(f"memory content is {len(content)} characters (at most {MAX_CONTENT_CHARS})")
-        if type not in MEMORY_TYPES:
-            raise InvalidInputError(f"type must be one of {', '.join(MEMORY_TYPES)}, not {type!r}")
+        check_memory_type(type)
         level = _importance_arg(importance)
         if level is None or not 0.0 <= level <= 1.0:
             raise InvalidInputError(f"importance must be between 0 and 1, not {importance!r}")
@@ -350,4 +351,5 @@ class Memories:
 
     def get_task_context(self, task_id: str, k: int = 10) -> TaskContext:
         """Everything an agent reads before starting ``task_id`` (see :mod:`.task_context`)."""
-        return get_task_context(self._engine, self, task_id, k=k)
+        return get_task_context(self._engine, lambda text, n, embed: self.search(text, k=n, embed=embed),
+                                task_id, k=k)

@@ -1,7 +1,7 @@
 """What ``dl.memories`` hands out, and how a stored row is read leniently.
 
 Memories are written by agents in any language, so a row may hold broken
-metadata JSON, an importance stored as text, an unknown type or an embedding
+metadata JSON, an importance stored as text, no type or an embedding
 of the wrong length (the ``F32_BLOB(1536)`` column checks nothing).  Reading
 never raises: each field keeps a usable value, the problem is listed in
 ``problems`` and the raw text is kept in ``raw``.  A row whose embedding is
@@ -17,13 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import parse_timestamp
 from .embedders import DIMENSIONS
+from .errors import InvalidInputError
 from .jsonvalues import as_text, read_json
 
 if TYPE_CHECKING:
     import numpy as np
 
-#: Kinds of memory agents write (``type`` column); others are flagged on read.
-MEMORY_TYPES = ("general", "fact", "decision", "pattern", "error", "learning", "codebase", "summary")
+#: Well-known kinds of memory: those Jetpack's own agents write, then ours.
+#: Suggestions and filter choices, not a limit: the seed's ``type`` column is
+#: free text, so any short printable label is stored (:func:`check_memory_type`)
+#: and read back without complaint.
+MEMORY_TYPES = ("general", "codebase_knowledge", "agent_learning", "task_context", "conversation",
+                "error_pattern", "solution_pattern", "fact", "decision", "pattern", "error", "learning",
+                "codebase", "summary")
+#: Longest type stored (Jetpack's longest is 18): a label, not a place for text.
+MAX_TYPE_CHARS = 64
 #: Bytes of one embedding: 1536 little-endian float32 values, no type byte.
 EMBEDDING_BYTES = DIMENSIONS * 4
 
@@ -34,6 +42,28 @@ MEMORY_SELECT = (
     "SELECT " + ", ".join(f"m.{c}" for c in MEMORY_COLUMNS)
     + ", typeof(m.embedding), length(m.embedding) FROM memories m"
 )
+
+
+def check_memory_type(value: Any) -> str:
+    """``value`` if it is a usable type label, else :class:`InvalidInputError`.
+
+    Any non-empty text up to :data:`MAX_TYPE_CHARS` characters with no
+    control, invisible or odd whitespace character (a type is shown in a
+    column and typed into filters: ``"fact\\u200b"`` would look like ``fact``
+    and never match it) and no space at either end.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"a memory type must be non-empty text, e.g. {', '.join(MEMORY_TYPES[:4])}")
+    if len(value) > MAX_TYPE_CHARS:
+        raise InvalidInputError(f"a memory type is a label of at most {MAX_TYPE_CHARS} characters, "
+                                f"not {len(value)}")
+    odd = next((c for c in value if not c.isprintable()), None)  # Cc, Cf, Cs, Co, Cn, Z* but " "
+    if odd is not None:
+        raise InvalidInputError(f"a memory type must not contain the control or invisible character "
+                                f"U+{ord(odd):04X}")
+    if value != value.strip():
+        raise InvalidInputError(f"a memory type must not start or end with a space: {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -147,8 +177,6 @@ def memory_from_row(row: tuple, embedding: Any = None, *, with_embedding: bool =
     mem_type = as_text(kind) or "general"
     if kind is None:
         problems.append("type: missing")
-    elif mem_type not in MEMORY_TYPES:
-        problems.append(f"type: unknown value {mem_type!r}")
     content = as_text(values["content"])
     if values["content"] is not None and not isinstance(values["content"], str):
         problems.append(f"content: stored as {type(values['content']).__name__}")

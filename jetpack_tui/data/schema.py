@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .schema_claims import CLAIMS_SQL
+from .schema_signs import SIGNS_SQL
 
 #: Tables of the seed with the columns each must have (a foreign database
 #: that has a table of the same name without them is refused).
@@ -357,6 +358,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "tasks: index for the board's default order", BOARD_ORDER_SQL),
     Migration(5, "tasks: readiness, skills key, claim order and counts kept by triggers", CLAIMS_SQL),
     Migration(6, "insight: audit log by time, history checkpoints and minute rollups", HISTORY_SQL),
+    Migration(7, "memories: sign sketches of vector search persisted in blocks", SIGNS_SQL),
 ]
 
 

@@ -73,47 +73,54 @@ def claim_order_sql(r: str) -> str:
             f" + coalesce({_CREATED_EPOCH.format(r=r)}, {r}.updated_at, {_NOW}))")
 
 
-def _readable_list(column: str, limit: int) -> str:
-    """The JSON list in ``column`` when it is an array of at most ``limit``
-    strings ('[]' for NULL), else NULL (unreadable)."""
-    return (f"(CASE WHEN {column} IS NULL OR {column} = '[]' THEN '[]'"
-            f" WHEN json_valid({column}) AND json_type({column}) = 'array'"
+def _array(column: str) -> str:
+    """``column`` when it holds a JSON array, else ``'[]'``: a safe argument
+    for ``json_each`` (which fails on malformed JSON).  Only scalar functions:
+    tursodb 0.8 refuses a ``json_each`` whose argument holds another one."""
+    return f"(CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN {column} ELSE '[]' END)"
+
+
+def _readable(column: str, limit: int) -> str:
+    """True when ``column`` is NULL, or a JSON array of at most ``limit``
+    strings; anything else is unreadable (never ready or claimable)."""
+    return (f"({column} IS NULL OR {column} = '[]' OR (json_valid({column}) AND json_type({column}) = 'array'"
             f" AND json_array_length({column}) <= {limit}"
-            f" AND NOT EXISTS (SELECT 1 FROM json_each({column}) WHERE type <> 'text')"
-            f" THEN {column} END)")
+            f" AND NOT EXISTS (SELECT 1 FROM json_each({column}) WHERE type <> 'text')))")
 
 
-def deps_list_sql(r: str) -> str:
-    return _readable_list(f"{r}.dependencies", MAX_DEPENDENCIES)
+def deps_readable_sql(r: str) -> str:
+    return _readable(f"{r}.dependencies", MAX_DEPENDENCIES)
 
 
-def skills_list_sql(r: str) -> str:
-    return _readable_list(f"{r}.required_skills", MAX_SKILLS)
+def skills_readable_sql(r: str) -> str:
+    return _readable(f"{r}.required_skills", MAX_SKILLS)
+
+
+def _unmet_count(r: str) -> str:
+    return (f"(SELECT count(*) FROM (SELECT DISTINCT value AS dep FROM json_each({_array(f'{r}.dependencies')})) d"
+            " WHERE NOT EXISTS (SELECT 1 FROM tasks c WHERE c.id = d.dep AND c.status = 'completed'))")
+
+
+def _skills_mask(r: str) -> str:
+    return (f"(SELECT CASE WHEN max(bit) > {SKILL_BITS} THEN -1 ELSE coalesce(sum(1 << (bit - 1)), 0) END"
+            f" FROM skill_bits WHERE name IN (SELECT lower(value) FROM json_each({_array(f'{r}.required_skills')})))")
 
 
 def deps_unmet_sql(r: str) -> str:
-    """Distinct dependencies of row ``r`` not completed; NULL if unreadable."""
-    listed = deps_list_sql(r)
-    return (f"(CASE WHEN {listed} IS NULL THEN NULL ELSE"
-            f" (SELECT count(*) FROM (SELECT DISTINCT value AS dep FROM json_each({listed})) d"
-            " WHERE NOT EXISTS (SELECT 1 FROM tasks c WHERE c.id = d.dep AND c.status = 'completed')) END)")
+    """Distinct dependencies of row ``r`` not completed; NULL if unreadable
+    (self-contained: ``doctor`` recounts with it)."""
+    return f"(CASE WHEN {deps_readable_sql(r)} THEN {_unmet_count(r)} END)"
 
 
 def task_skills_key_sql(r: str) -> str:
     """Mask of row ``r``'s required skills (every name already in skill_bits)."""
-    listed = skills_list_sql(r)
-    return (f"(CASE WHEN {listed} IS NULL THEN NULL ELSE"
-            f" (SELECT CASE WHEN max(bit) > {SKILL_BITS} THEN -1 ELSE coalesce(sum(1 << (bit - 1)), 0) END"
-            f" FROM skill_bits WHERE name IN (SELECT lower(value) FROM json_each({listed}))) END)")
+    return f"(CASE WHEN {skills_readable_sql(r)} THEN {_skills_mask(r)} END)"
 
 
 def agent_skills_key_sql(r: str) -> str:
     """Mask of agent row ``r``'s skills (skills no task requires have no bit)."""
-    column = f"{r}.skills"
-    listed = (f"(CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN {column}"
-              " ELSE '[]' END)")
     return (f"(SELECT coalesce(sum(1 << (bit - 1)), 0) FROM skill_bits WHERE bit <= {SKILL_BITS}"
-            f" AND name IN (SELECT lower(value) FROM json_each({listed}) WHERE type = 'text'))")
+            f" AND name IN (SELECT lower(value) FROM json_each({_array(f'{r}.skills')}) WHERE type = 'text'))")
 
 
 def bucket_sql(r: str) -> str:
@@ -123,14 +130,44 @@ def bucket_sql(r: str) -> str:
             f" ELSE coalesce({r}.status, '') END)")
 
 
-def _learn_skills(r: str) -> str:
+# Trigger bodies work in steps: first the readability of the lists goes into
+# the derived columns (0 or NULL), then the lists are indexed, then the
+# values are computed for the readable ones.  A statement reading FROM
+# json_each never holds another json_each in a subquery (tursodb 0.8 cannot
+# parse that), so readability is read back from the row instead.
+_ROW = "(SELECT {column} FROM tasks WHERE rowid = NEW.rowid)"
+
+
+def _mark_readable(deps: bool = True, skills: bool = True) -> str:
+    sets = []
+    if deps:
+        sets.append(f"deps_unmet = CASE WHEN {deps_readable_sql('NEW')} THEN 0 END")
+    if skills:
+        sets.append(f"skills_key = CASE WHEN {skills_readable_sql('NEW')} THEN 0 END")
+    return f"UPDATE tasks SET {', '.join(sets)} WHERE rowid = NEW.rowid"
+
+
+def _learn_skills() -> str:
     return (f"INSERT OR IGNORE INTO skill_bits(name) SELECT DISTINCT lower(value)"
-            f" FROM json_each(coalesce({skills_list_sql(r)}, '[]'))")
+            f" FROM json_each({_array('NEW.required_skills')})"
+            f" WHERE {_ROW.format(column='skills_key')} IS NOT NULL")
 
 
-def _index_deps(r: str) -> str:
-    return (f"INSERT OR IGNORE INTO task_deps(dep_id, task_id) SELECT DISTINCT value, {r}.id"
-            f" FROM json_each(coalesce({deps_list_sql(r)}, '[]')) WHERE {r}.id IS NOT NULL")
+def _index_deps() -> str:
+    return (f"INSERT OR IGNORE INTO task_deps(dep_id, task_id) SELECT DISTINCT value, NEW.id"
+            f" FROM json_each({_array('NEW.dependencies')})"
+            f" WHERE NEW.id IS NOT NULL AND {_ROW.format(column='deps_unmet')} IS NOT NULL")
+
+
+def _set_values(deps: bool = True, skills: bool = True, order: bool = False) -> str:
+    sets = []
+    if deps:
+        sets.append(f"deps_unmet = CASE WHEN deps_unmet IS NOT NULL THEN {_unmet_count('NEW')} END")
+    if skills:
+        sets.append(f"skills_key = CASE WHEN skills_key IS NOT NULL THEN {_skills_mask('NEW')} END")
+    if order:
+        sets.append(f"claim_order = {claim_order_sql('NEW')}")
+    return f"UPDATE tasks SET {', '.join(sets)} WHERE rowid = NEW.rowid"
 
 
 def _count(delta: str, r: str) -> str:
@@ -163,11 +200,14 @@ ALTER TABLE tasks ADD COLUMN skills_key INTEGER;
 ALTER TABLE tasks ADD COLUMN claim_order REAL;
 ALTER TABLE agents ADD COLUMN skills_key INTEGER NOT NULL DEFAULT 0;
 
+UPDATE tasks SET deps_unmet = CASE WHEN {deps_readable_sql("tasks")} THEN 0 END,
+  skills_key = CASE WHEN {skills_readable_sql("tasks")} THEN 0 END;
 INSERT OR IGNORE INTO skill_bits(name) SELECT DISTINCT lower(j.value)
-  FROM tasks t, json_each(coalesce({skills_list_sql("t")}, '[]')) j;
+  FROM tasks t, json_each({_array("t.required_skills")}) j WHERE t.skills_key IS NOT NULL;
 INSERT OR IGNORE INTO task_deps(dep_id, task_id) SELECT DISTINCT j.value, t.id
-  FROM tasks t, json_each(coalesce({deps_list_sql("t")}, '[]')) j WHERE t.id IS NOT NULL;
-UPDATE tasks SET skills_key = {task_skills_key_sql("tasks")}, deps_unmet = {deps_unmet_sql("tasks")},
+  FROM tasks t, json_each({_array("t.dependencies")}) j WHERE t.id IS NOT NULL AND t.deps_unmet IS NOT NULL;
+UPDATE tasks SET skills_key = CASE WHEN skills_key IS NOT NULL THEN {_skills_mask("tasks")} END,
+  deps_unmet = CASE WHEN deps_unmet IS NOT NULL THEN {_unmet_count("tasks")} END,
   claim_order = {claim_order_sql("tasks")};
 UPDATE agents SET skills_key = {agent_skills_key_sql("agents")};
 DELETE FROM task_counts;
@@ -185,24 +225,26 @@ CREATE INDEX IF NOT EXISTS tasks_assigned ON tasks(claimed_by, claim_order)
   WHERE status = 'claimed' AND last_action IN ('claim_for', 'reassign');
 
 CREATE TRIGGER IF NOT EXISTS tasks_derive_insert AFTER INSERT ON tasks BEGIN
-  {_learn_skills("NEW")};
-  {_index_deps("NEW")};
-  UPDATE tasks SET skills_key = {task_skills_key_sql("NEW")}, deps_unmet = {deps_unmet_sql("NEW")},
-    claim_order = {claim_order_sql("NEW")} WHERE rowid = NEW.rowid;
+  {_mark_readable()};
+  {_learn_skills()};
+  {_index_deps()};
+  {_set_values(order=True)};
   {_dependents("-", "NEW.id", exclude="NEW.id")} AND NEW.status = 'completed';
 END;
 CREATE TRIGGER IF NOT EXISTS tasks_derive_skills AFTER UPDATE OF required_skills ON tasks
 WHEN NEW.required_skills IS NOT OLD.required_skills
 BEGIN
-  {_learn_skills("NEW")};
-  UPDATE tasks SET skills_key = {task_skills_key_sql("NEW")} WHERE rowid = NEW.rowid;
+  {_mark_readable(deps=False)};
+  {_learn_skills()};
+  {_set_values(deps=False)};
 END;
 CREATE TRIGGER IF NOT EXISTS tasks_derive_deps AFTER UPDATE OF dependencies ON tasks
 WHEN NEW.dependencies IS NOT OLD.dependencies
 BEGIN
   DELETE FROM task_deps WHERE task_id = OLD.id;
-  {_index_deps("NEW")};
-  UPDATE tasks SET deps_unmet = {deps_unmet_sql("NEW")} WHERE rowid = NEW.rowid;
+  {_mark_readable(skills=False)};
+  {_index_deps()};
+  {_set_values(skills=False)};
 END;
 CREATE TRIGGER IF NOT EXISTS tasks_derive_order AFTER UPDATE OF priority, created_at ON tasks
 WHEN NEW.priority IS NOT OLD.priority OR NEW.created_at IS NOT OLD.created_at
@@ -221,7 +263,7 @@ BEGIN
   {_dependents("+", "OLD.id")} AND OLD.status IS 'completed';
   {_dependents("-", "NEW.id")} AND NEW.status IS 'completed';
   DELETE FROM task_deps WHERE task_id = OLD.id;
-  {_index_deps("NEW")};
+  {_index_deps()};
 END;
 CREATE TRIGGER IF NOT EXISTS tasks_derive_delete AFTER DELETE ON tasks BEGIN
   DELETE FROM task_deps WHERE task_id = OLD.id;

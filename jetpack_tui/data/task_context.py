@@ -8,45 +8,34 @@ are read in one read so they are consistent with each other; related
 memories are searched afterwards (the embedder may be a network call, which
 must not run while the connection's lock is held).
 
-Messages are read with plain SELECTs on ``messages`` (``dl.messages`` is a
-separate module); broken rows are flagged, never raised.
+The mail comes as :class:`~.mail_models.Message`, read with the same SQL and
+decoder as ``dl.messages.for_task`` (broken rows flagged, never raised).  The
+related-memory search is handed in as a function, so this module knows
+nothing of ``dl.memories`` (which offers it as ``get_task_context``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from .clock import parse_timestamp
-from .embedders import EmbedderError
 from .backend import Engine, Tx
+from .embedders import EmbedderError
 from .errors import NotFoundError
-from .jsonvalues import as_text, dump_json, read_json
+from .jsonvalues import dump_json
+from .mail_models import Message, message_from_row, message_page_sql
 from .memory_models import MEMORY_SELECT, Memory, MemoryHit, memory_from_row
 from .models import Task
 from .task_rows import TASK_SELECT, task_from_row
-
-if TYPE_CHECKING:
-    from .memories import Memories
 
 #: Newest messages of a task included (older ones are for the mail view).
 MESSAGE_LIMIT = 200
 #: Parent links followed at most (a longer chain is almost surely a loop).
 MAX_PARENT_DEPTH = 32
-
-
-@dataclass(frozen=True)
-class ThreadMessage:
-    id: str
-    type: str
-    from_agent: str | None
-    to_agent: str | None
-    payload: Any
-    thread_id: str | None
-    task_id: str | None
-    sent_at: float | None
-    problems: tuple[str, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+#: ``search(text, k, embed)``: the ``k`` memories most relevant to ``text``;
+#: ``embed=False`` ranks by keywords only (when the embedder is down).
+RelatedSearch = Callable[[str, int, bool], list[MemoryHit]]
+_TASK_MESSAGES_SQL = message_page_sql(" WHERE m.task_id = ?", True)
 
 
 @dataclass(frozen=True)
@@ -58,8 +47,8 @@ class TaskContext:
     dependencies: list[Task]
     #: Dependency ids with no task row.
     missing_dependencies: list[str]
-    #: Messages whose ``task_id`` is the task, oldest first.
-    messages: list[ThreadMessage]
+    #: The newest :data:`MESSAGE_LIMIT` messages whose ``task_id`` is the task, oldest first.
+    messages: list[Message]
     #: Memories written for this task, most important first.
     task_memories: list[Memory]
     #: Other memories most relevant to the task's title and description.
@@ -73,28 +62,7 @@ class TaskContext:
         return self.task_memories + [h.memory for h in self.related_memories if h.memory.id not in seen]
 
 
-def _message(row: tuple) -> ThreadMessage:
-    mid, kind, sender, to, payload_raw, thread, task_id, sent_at, stamp = row
-    problems: list[str] = []
-    raw: dict[str, Any] = {}
-    payload, ok = read_json(payload_raw)
-    if not ok:
-        problems.append("payload: not valid JSON")
-        raw["payload"] = as_text(payload_raw)
-    moment = sent_at if isinstance(sent_at, (int, float)) and not isinstance(sent_at, bool) else None
-    if moment is None:
-        moment = parse_timestamp(stamp)
-        if stamp is not None and moment is None:
-            problems.append("timestamp: unreadable")
-            raw["timestamp"] = as_text(stamp)
-    return ThreadMessage(
-        id=as_text(mid) or "", type=as_text(kind) or "", from_agent=as_text(sender), to_agent=as_text(to),
-        payload=payload, thread_id=as_text(thread), task_id=as_text(task_id), sent_at=moment,
-        problems=tuple(problems), raw=raw,
-    )
-
-
-def _read(tx: Tx, task_id: str, k: int) -> tuple[Task, list[Task], list[Task], list[str], list[ThreadMessage],
+def _read(tx: Tx, task_id: str, k: int) -> tuple[Task, list[Task], list[Task], list[str], list[Message],
                                                     list[Memory], list[str]]:
     row = tx.row(TASK_SELECT + " WHERE t.id = ?", (task_id,))
     if row is None:
@@ -130,11 +98,7 @@ def _read(tx: Tx, task_id: str, k: int) -> tuple[Task, list[Task], list[Task], l
         for dep in task.dependencies:
             (dependencies.append(by_id[dep]) if dep in by_id else missing.append(dep))
 
-    message_rows = tx.rows(
-        "SELECT id, type, from_agent, to_agent, payload, thread_id, task_id, sent_at, timestamp"
-        " FROM messages WHERE task_id = ? ORDER BY rowid DESC LIMIT ?", (task_id, MESSAGE_LIMIT))
-    messages = [_message(r) for r in message_rows]
-    messages.sort(key=lambda m: (m.sent_at is None, m.sent_at or 0.0))
+    messages = [message_from_row(r) for r in reversed(tx.rows(_TASK_MESSAGES_SQL, (task_id, MESSAGE_LIMIT, 0)))]
 
     memory_rows = tx.rows(
         MEMORY_SELECT + " WHERE m.task_id = ? ORDER BY CASE WHEN typeof(m.importance) IN ('integer', 'real')"
@@ -142,17 +106,17 @@ def _read(tx: Tx, task_id: str, k: int) -> tuple[Task, list[Task], list[Task], l
     return task, parents, dependencies, missing, messages, [memory_from_row(r) for r in memory_rows], problems
 
 
-def get_task_context(engine: Engine, memories: Memories, task_id: str, *, k: int = 10) -> TaskContext:
+def get_task_context(engine: Engine, search: RelatedSearch, task_id: str, *, k: int = 10) -> TaskContext:
     """The task, its parents, dependencies + results, mail and relevant memories."""
     task, parents, dependencies, missing, messages, own, problems = engine.read(lambda tx: _read(tx, task_id, k))
     query = " ".join(part for part in (task.title, task.description) if part)
     related: list[MemoryHit] = []
     if query.strip():
         try:
-            related = memories.search(query, k=k + len(own))
+            related = search(query, k + len(own), True)
         except EmbedderError as error:
             problems.append(f"related memories by keywords only: {error}")
-            related = memories.search(query, k=k + len(own), embed=False)
+            related = search(query, k + len(own), False)
     own_ids = {m.id for m in own}
     related = [hit for hit in related if hit.memory.id not in own_ids][:k]
     return TaskContext(task=task, parents=parents, dependencies=dependencies, missing_dependencies=missing,

@@ -12,56 +12,68 @@ every process.  So this index keeps only what a first pass needs in memory,
 
 scans all sketches by Hamming distance (~4 ms at 100k), then reads the
 ``rerank`` best candidates' float32 vectors from SQL by rowid (~4 ms for
-1000) and ranks them by exact cosine.  Storing stays one plain INSERT: the
-index is built lazily, in this process only, on the first vector search.
+1000) and ranks them by exact cosine.
 
-It stays current without rescanning: every write to ``memories`` by any
-client leaves a row in ``change_log`` (schema triggers), so each search first
-compares ``max(seq)`` with the cursor it has seen and re-reads only the
-changed memories.  A rowid reused after a delete is overwritten in place;
-other deleted rows linger as harmless stale sketches (the re-rank reads the
-live row and drops them) until they pass a quarter of the cache, then the
-cache is rebuilt.  A cursor older than the pruned log also forces a rebuild.
+The first search of a process loads the sketches from the database, where
+they are kept in blocks (:mod:`.vector_signs`, migration 6): a few ms at
+100k instead of sketching 600 MB of vectors (1.3 s).  Storing a memory stays
+one INSERT (its trigger records the change); the searching processes fold
+recorded changes into the blocks and write them back now and then.
+
+After that first load the cache stays current without rescanning: every
+write to ``memories`` by any client leaves a row in ``change_log`` (schema
+triggers), so each search first compares ``max(seq)`` with the cursor it has
+seen and re-reads only the changed memories.  A rowid reused after a delete
+is overwritten in place; other deleted rows linger as harmless stale
+sketches (the re-rank reads the live row and drops them) until they pass a
+quarter of the cache, then the cache is reloaded.  A cursor older than the
+pruned log also forces a reload (from the blocks: cheap).
 """
 
 from __future__ import annotations
 
-from .changes import CURSOR_SQL
-
 import json
+import logging
 import threading
+import time
 from collections.abc import Sequence
 
 import numpy as np
 
-from .embedders import DIMENSIONS
 from .backend import Engine, Tx
+from .changes import CURSOR_SQL
+from .embedders import DIMENSIONS
+from .errors import JetpackError
 from .memory_models import decode_embeddings
+from .vector_signs import (FLUSH_AT, ROW_SQL, SignBlock, current_blocks, importance_value, pending_count, save,
+                           signed_rows)
 from .vector_sketch import WORDS, hamming, sketch
 
 #: Candidates re-ranked exactly per query (chosen by the bench: recall@10 >= 0.95).
 DEFAULT_RERANK = 1000
 LOAD_CHUNK = 2048
 _FAR = np.iinfo(np.int32).max
+#: Seconds before writing blocks back again after a write failed (busy, offline).
+RETRY_SAVE_AFTER = 60.0
 
-_ROW_SQL = "SELECT rowid, embedding, embedder, type, importance FROM memories"
-
-
-def _importance(raw: object) -> float:
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return float(raw)
-    return float("nan")  # text/NULL never passes a min_importance filter
+log = logging.getLogger(__name__)
 
 
 class VectorIndex:
-    """In-process sketch cache of the stored embeddings, with exact re-rank."""
+    """In-process sketch cache of the stored embeddings, with exact re-rank.
 
-    def __init__(self, engine: Engine, *, rerank: int = DEFAULT_RERANK) -> None:
+    ``persisted=False`` ignores the stored blocks and sketches every vector
+    on the first search (the old way; the bench measures it as a baseline).
+    """
+
+    def __init__(self, engine: Engine, *, rerank: int = DEFAULT_RERANK, persisted: bool = True) -> None:
         self._engine = engine
         self.rerank = max(1, int(rerank))
+        self.persisted = persisted
         self._lock = threading.Lock()
         self._loaded = False
         self._cursor = 0
+        self._save_after = 0.0  # monotonic time before which no block is written back
         self._reset()
 
     def _reset(self) -> None:
@@ -94,29 +106,22 @@ class VectorIndex:
         self._embedder, self._type = grown(self._embedder), grown(self._type)
         self._importance = grown(self._importance)
 
-    def _upsert(self, rows: Sequence[tuple]) -> None:
-        """Put ``(rowid, embedding, embedder, type, importance)`` rows in the cache."""
-        if not rows:
+    def _columns(self, block: SignBlock) -> tuple[np.ndarray, ...]:
+        """A block's arrays with its names turned into this cache's codes."""
+        codes = np.array([self._code(self._embedder_codes, e) for e in block.embedder_names] + [-1], np.int32)
+        kinds = np.array([self._code(self._type_codes, t) for t in block.type_names] + [-1], np.int32)
+        return block.rowids, block.signs, codes[block.embedders], kinds[block.types], block.importance
+
+    def _put(self, block: SignBlock) -> None:
+        """Put a block's rows in the cache (rows already cached are overwritten)."""
+        if not len(block):
             return
-        rows = sorted(rows, key=lambda r: r[0])
-        matrix, usable = decode_embeddings([r[1] for r in rows])
-        usable &= np.array([isinstance(r[2], str) and bool(r[2]) for r in rows], bool)
-        sketches = np.zeros((len(rows), WORDS), np.uint64)
-        if usable.any():
-            sketches[usable] = sketch(matrix[usable])
-        columns = (
-            np.array([r[0] for r in rows], np.int64),
-            sketches,
-            np.array([self._code(self._embedder_codes, r[2]) if usable[i] else -1
-                      for i, r in enumerate(rows)], np.int32),
-            np.array([self._code(self._type_codes, r[3] if isinstance(r[3], str) else "") for r in rows], np.int32),
-            np.array([_importance(r[4]) for r in rows], np.float64),
-        )
+        columns = self._columns(block)
         n = self._n
         rowids = columns[0]
         existing = self._rowids[:n]
         pos = np.searchsorted(existing, rowids)
-        hit = np.zeros(len(rows), bool) if n == 0 else existing[np.minimum(pos, n - 1)] == rowids
+        hit = np.zeros(len(rowids), bool) if n == 0 else existing[np.minimum(pos, n - 1)] == rowids
         for array, values in zip(self._arrays(), columns):
             array[pos[hit]] = values[hit]  # rows already cached: overwrite in place
         new = ~hit
@@ -142,15 +147,52 @@ class VectorIndex:
     def _load_all(self) -> None:
         cursor = self._head()  # first: changes after it are replayed (idempotent)
         self._reset()
+        if self.persisted:
+            self._load_blocks()
+        else:
+            self._sketch_everything()
+        self._cursor, self._loaded = cursor, True
+
+    def _load_blocks(self) -> None:
+        """The stored blocks, brought up to date; written back when many changes piled up."""
+        changes, blocks, updated = current_blocks(self._engine, only_changed=False)
+        if blocks:  # in rowid order and disjoint: concatenated, not merged one by one
+            parts = [self._columns(block) for block in blocks]
+            self._rowids, self._sketches, self._embedder, self._type, self._importance = (
+                np.concatenate([part[i] for part in parts]) for i in range(5))
+            self._n = len(self._rowids)
+        if changes >= FLUSH_AT:
+            self._save(updated)
+
+    def _may_save(self) -> bool:
+        return self.persisted and not self._engine.read_only and time.monotonic() >= self._save_after
+
+    def _save(self, blocks: list[SignBlock]) -> None:
+        """Write blocks back (a block another process rewrote first is skipped: it did the work)."""
+        if not self._may_save():
+            return
+        try:
+            for block in blocks:
+                save(self._engine, block)
+        except JetpackError as error:  # busy or offline: the blocks are a cache, try again later
+            log.info("vector sketches not saved (retrying in %.0f s): %s", RETRY_SAVE_AFTER, error)
+            self._save_after = time.monotonic() + RETRY_SAVE_AFTER
+
+    def _flush(self) -> None:
+        """Fold the changes every writer recorded into the stored blocks (not this cache: it is current)."""
+        if self._may_save() and pending_count(self._engine) >= FLUSH_AT:
+            _changes, _blocks, updated = current_blocks(self._engine, only_changed=True)
+            self._save(updated)
+
+    def _sketch_everything(self) -> None:
         self._grow(int(self._engine.value("SELECT count(*) FROM memories") or 0))
         last = -(2**53)  # the engine binds exact integers only (|n| <= 2**53)
         while True:
-            rows = self._engine.rows(_ROW_SQL + " WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, LOAD_CHUNK))
-            self._upsert(rows)
+            rows = self._engine.rows(ROW_SQL + " WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, LOAD_CHUNK))
+            self._put(signed_rows(rows))
             if len(rows) < LOAD_CHUNK:
                 break
             last = rows[-1][0]
-        self._cursor, self._loaded = cursor, True
 
     def _refresh(self) -> None:
         if not self._loaded:
@@ -168,17 +210,19 @@ class VectorIndex:
                 (self._cursor, head))]
             if len(ids) > max(5000, self._n // 4):
                 return ids, []
-            rows = tx.rows(_ROW_SQL + " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))
+            rows = tx.rows(ROW_SQL + " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))
             return ids, rows
 
         ids, rows = self._engine.read(changed)
         if len(ids) > max(5000, self._n // 4):
             return self._load_all()
-        self._upsert(rows)
+        self._put(signed_rows(rows))
         self._stale += len(ids) - len(rows)  # deleted rows (their sketches linger)
         self._cursor = head
         if self._stale > max(1000, self._n // 4):
-            self._load_all()
+            return self._load_all()
+        if ids:
+            self._flush()
         return None
 
     # -- queries ------------------------------------------------------------
@@ -224,13 +268,13 @@ class VectorIndex:
         rows: list[tuple] = []
         rowids = sorted(rowids)  # rowid order reads the table sequentially
         for start in range(0, len(rowids), 4096):
-            rows += self._engine.rows(_ROW_SQL + " WHERE rowid IN (SELECT value FROM json_each(?))",
+            rows += self._engine.rows(ROW_SQL + " WHERE rowid IN (SELECT value FROM json_each(?))",
                                       (json.dumps(rowids[start:start + 4096]),))
         rows = [r for r in rows if r[2] == embedder and r[0] != exclude_rowid]
         if types is not None:
             rows = [r for r in rows if r[3] in types]
         if min_importance is not None:
-            rows = [r for r in rows if _importance(r[4]) >= min_importance]
+            rows = [r for r in rows if importance_value(r[4]) >= min_importance]
         found = [r[0] for r in rows]
         matrix, usable = decode_embeddings([r[1] for r in rows])
         if not usable.any():

@@ -20,6 +20,7 @@ stamped ``now``.  Only ``jetpack_meta``'s migration stamps keep the real time.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -118,9 +119,9 @@ def _feed(tx, beats: list[tuple[float, str]], moment: float) -> None:
                    [(agent, at) for at, agent in beats])
 
 
-def build_demo_database(path: str | os.PathLike[str], *, seed: int = 0, tasks: int = DEFAULT_TASKS,
+def build_demo_database(path: str | os.PathLike[str] | None, *, seed: int = 0, tasks: int = DEFAULT_TASKS,
                         now: float | None = None, memories: int | None = None,
-                        progress: Progress | None = None) -> DemoManifest:
+                        progress: Progress | None = None, layer=None) -> DemoManifest:
     """Create a demo database at ``path`` (which must not exist or be empty).
 
     ``tasks`` is the number of task rows (13 or more give every state);
@@ -128,12 +129,17 @@ def build_demo_database(path: str | os.PathLike[str], *, seed: int = 0, tasks: i
     timestamp: liveness and lease expiry are relative to it, so pass
     :data:`DEMO_EPOCH` and a frozen dashboard clock for pictures.
     ``progress(done, total)`` is called after each batch of rows.
+    ``layer``: write into this open, empty DataLayer instead (a Turso
+    store: ``jetpack-tui seed --turso-url``); ``path`` is then ignored.
     """
-    path = os.fspath(path)
     if not isinstance(tasks, int) or tasks < 0:
         raise ValueError("tasks must be a non-negative integer")
-    if os.path.exists(path) and os.path.getsize(path) > 0:
-        raise FileExistsError(f"{path}: already exists; a demo database is only written to a new file")
+    if layer is None:
+        path = os.fspath(path)
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            raise FileExistsError(f"{path}: already exists; a demo database is only written to a new file")
+    else:
+        path = layer.location
     moment = clock.now() if now is None else float(now)
     seeded = build_tasks(seed, tasks, moment)
     events = live_through(seeded, seed, moment)
@@ -154,7 +160,7 @@ def build_demo_database(path: str | os.PathLike[str], *, seed: int = 0, tasks: i
         if progress is not None:
             progress(done, total)
 
-    with create_local_data_layer(path) as dl:
+    with (nullcontext(layer) if layer is not None else create_local_data_layer(path)) as dl:
         engine = dl.engine
         engine.write(lambda tx: tx.executemany(AGENT_INSERT, [
             (a["id"], a["name"], a["status"], dump_json(a["skills"], what="skills"), a["session_id"],

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from jetpack_tui.agentkit import AgentOps, limits
 from jetpack_tui.agentkit.file_ops import DEFAULT_LEASE_TTL, DEFAULT_RESERVATION_TTL
-from jetpack_tui.data.memory_models import MEMORY_TYPES
+from jetpack_tui.data.memory_models import MAX_TYPE_CHARS, MEMORY_TYPES
 from jetpack_tui.data.reservation_models import RESERVATION_TYPES
 
 from .tooling import IDEMPOTENT, READ, JsonData, LongText, RelatedTaskId, add
@@ -20,7 +20,9 @@ Kind = Annotated[Literal[RESERVATION_TYPES], Field(  # type: ignore[valid-type]
 Seconds = Annotated[float, Field(gt=0, le=limits.MAX_TTL)]
 Resource = Annotated[str, Field(description="Any name, e.g. 'deploy:staging' or 'db-migrations'.",
                                 max_length=limits.MAX_ID)]
-MemoryType = Literal[MEMORY_TYPES]  # type: ignore[valid-type]
+MemoryType = Annotated[str, Field(
+    description="Kind of memory, any short label; well-known: " + ", ".join(MEMORY_TYPES) + ".",
+    min_length=1, max_length=MAX_TYPE_CHARS, examples=list(MEMORY_TYPES))]
 
 
 def register(server: MCPServer, ops: AgentOps) -> None:
@@ -70,7 +72,7 @@ def register(server: MCPServer, ops: AgentOps) -> None:
     def search_memory(query: Annotated[str, Field(description="Words or a question.", max_length=limits.MAX_SHORT)],
                       k: Annotated[int, Field(description="How many memories.", ge=1, le=50)] = 5,
                       types: Annotated[list[MemoryType] | None, Field(description="Only these memory types.",
-                                                                      max_length=len(MEMORY_TYPES))] = None,
+                                                                      max_length=limits.MAX_ITEMS)] = None,
                       ) -> dict[str, Any]:
         """Find memories by keywords and meaning, best first."""
         return ops.search_memory(query, k, types)

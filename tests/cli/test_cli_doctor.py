@@ -34,6 +34,15 @@ def test_a_fresh_database_is_healthy(cli, tmp_path):
     assert doc["summary"]["error"] == doc["summary"]["warning"] == 0
 
 
+def test_any_memory_type_is_healthy(cli, tmp_path):
+    """The seed's memories.type is free text: Jetpack's own agents' types and new labels are no finding."""
+    with create_local_data_layer(str(tmp_path / "typed.db")) as dl:
+        for kind in ("codebase_knowledge", "error_pattern", "runbook"):
+            dl.memories.store(f"a {kind} memory", type=kind)
+    done = cli("doctor", "--db", "typed.db")
+    assert done.returncode == 0 and "healthy: 0 error(s), 0 warning(s)" in done.stdout, done.stdout
+
+
 def test_orphans_and_expired_claims_need_attention(cli, seeded_db):
     done = cli("doctor", "--db", seeded_db, "--json")
     assert done.returncode == 3

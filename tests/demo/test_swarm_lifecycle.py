@@ -101,3 +101,20 @@ def test_the_demo_stores_its_liveness_rule_for_every_reader(tmp_path):
         time.sleep(rule.dead_after + 0.1)
         doc = _status(db)
         assert {a["id"]: a["liveness"] for a in doc["stale_agents"]}.get("quiet") == "dead", doc["stale_agents"]
+
+
+def test_a_demo_agent_works_on_the_task_an_operator_gives_it(tmp_path):
+    """claim_for / reassign must make the chosen agent start the task (it used
+    to sit claimed until the janitor took it back, 122 s later)."""
+    db = str(tmp_path / "swarm.db")
+    swarm = Swarm(SwarmConfig(db=db, agents=2, seed=5, speed=SPEED, first_death_after=None, death_rate=0.0))
+    with swarm, create_local_data_layer(db) as dl:
+        agent = wait_until(lambda: next((a.id for a in dl.agents.list() if a.liveness == "alive"
+                                         and a.id != "planner"), None), 20, "an agent alive")
+        given = dl.tasks.create("operator's pick", priority="low")
+        dl.tasks.claim_for(agent, given.id, by="operator")
+        started = wait_until(lambda: next((e for e in dl.tasks.history(given.id)
+                                           if e.action == "start" and e.actor == agent), None),
+                             30, f"{agent} to start the task it was given")
+        assert started.to_status == "in_progress"
+        assert dl.tasks.get(given.id).claim_token == dl.tasks.history(given.id)[1].claim_token  # no new grant

@@ -126,3 +126,19 @@ def test_rows_other_clients_wrote_are_passed_on_cut_and_flagged(library, db, for
     assert big["payload"].endswith("characters in all]") and len(big["payload"]) < limits.MAX_JSON + 100
     assert bad["payload"] is None and bad["problems"] == ["payload: not valid JSON"]
     assert bad["raw"] == {"payload": "{not json"}
+
+
+def test_memory_types_are_free_labels_and_filters(library):
+    """Jetpack's own agents' types (and any short label) are stored and searched by type."""
+    ops = ops_for(library, "ada")
+    for kind in ("codebase_knowledge", "error_pattern", "runbook"):
+        stored = ops.store_memory(f"the importer needs UTF-8 input ({kind})", type=kind)
+        assert stored["memory"]["type"] == kind and "problems" not in stored["memory"]
+    found = ops.search_memory("importer UTF-8", types=["error_pattern", "runbook"])["memories"]
+    assert sorted(m["type"] for m in found) == ["error_pattern", "runbook"]
+    for bad in ("", "esc\x1b[31m", "x" * 65):
+        with pytest.raises(InvalidInputError, match="memory type"):
+            ops.store_memory("refused", type=bad)
+        with pytest.raises(InvalidInputError, match="type"):
+            ops.search_memory("x", types=[bad])
+    assert library.memories.count() == 3

@@ -45,7 +45,8 @@ BAD_CALLS = [
     ("send_message", {"to": "bo\x00b", "text": "hi"}, "NUL"),
     ("send_message", {"to": "*", "text": "hi"}, "broadcast_message"),
     ("create_task", {"title": "   "}, "must not be empty"),
-    ("search_memory", {"query": "x", "types": ["nonsense"]}, "general"),
+    ("search_memory", {"query": "x", "types": ["fact\u200b"]}, "invisible character U+200B"),
+    ("store_memory", {"content": "x", "type": "t" * 65}, "at most 64 characters"),
     ("acquire_lease", {"resource": "r", "ttl": -1}, "greater than 0"),
     ("release_file_reservations", {}, "exactly one"),
 ]
@@ -67,6 +68,9 @@ async def test_bad_calls_are_tool_errors_and_the_server_keeps_serving(db, tmp_pa
         assert "at most 64,000" in await ada.refused("complete_task", result={"blob": "z" * 100_000})
         assert library.tasks.get("t-1").status == "claimed"  # the refused result changed nothing
         assert (await ada.call("complete_task", result={"ok": True}))["task"]["state"] == "completed"
-        assert library.messages.count() == 0 and library.reservations.count() == 0
+        assert library.messages.count() == 0 and library.reservations.count() == 0 and library.memories.count() == 0
+        # Any short label is a memory type (Jetpack's own agents write codebase_knowledge, error_pattern …).
+        stored = await ada.call("store_memory", content="the parser needs UTF-8", type="codebase_knowledge")
+        assert stored["memory"]["type"] == "codebase_knowledge"
         assert [t.id for t in library.tasks.list(limit=None)] == ["t-1"]
     assert "Traceback" not in ada.stderr()

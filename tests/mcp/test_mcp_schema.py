@@ -7,6 +7,7 @@ import json
 import pytest
 
 from jetpack_tui.agentkit import limits
+from jetpack_tui.data.memory_models import MAX_TYPE_CHARS
 
 from mcp_harness import mcp_agents, until
 
@@ -65,6 +66,9 @@ async def test_tools_schemas_and_resources(db, tmp_path):
         assert reserve["paths"]["maxItems"] == limits.MAX_ITEMS
         assert reserve["paths"]["items"]["maxLength"] == limits.MAX_PATH
         assert "edit" in json.dumps(reserve["type"])
+        memory_type = properties(tools["store_memory"].input_schema)["type"]  # free text; the known ones suggested
+        assert memory_type["maxLength"] == MAX_TYPE_CHARS and "enum" not in memory_type
+        assert "codebase_knowledge" in memory_type["examples"] and "error_pattern" in memory_type["description"]
         assert tools["list_tasks"].annotations.read_only_hint is True
         # The harness's checks can fail: a tool error fails call(), a success fails refused(), until() times out.
         with pytest.raises(AssertionError, match="get_task failed: Error executing tool get_task: not found"):

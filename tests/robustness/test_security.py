@@ -180,6 +180,9 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("data/task_reads.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
     ("data/task_reads.py", "list", "where"): "_filters(): constant clauses, values as ? params",
     ("data/tasks.py", "update.write", "', '.join(sets)"): "'<name> = ?' with name checked against UPDATABLE",
+    ("data/turso/engine.py", "_write_statement", "sql"): "the caller's own statement, passed on with its params",
+    ("data/turso/engine.py", "rehearse", "sql"): "this engine's own recorded statements, replayed with their params",
+    ("data/turso/recording.py", "_run", "sql"): "the caller's own statement, run and recorded with its params",
 }
 
 

@@ -58,6 +58,9 @@ def test_claim_storm_grants_every_task_exactly_once(turso_primary, tmp_path):
     per_task = Counter(task_id for (task_id,) in primary.execute(
         "SELECT task_id FROM task_events WHERE action = 'claim'"))
     assert len(per_task) == TASKS and set(per_task.values()) == {1}
+    if turso_primary.proxy is not None:  # every claim went through the proxy (checked when the fixture ends)
+        sent = [r for r in turso_primary.proxy.pipelines if r["agent"].startswith("jetpack-tui")]
+        assert len(sent) >= TASKS + WORKERS
     owners = dict(primary.execute("SELECT id, claimed_by FROM tasks"))
     for n, r in enumerate(results):
         assert all(owners[task_id] == f"agent{n}" and token == 1 for task_id, token in r["claimed"])

@@ -11,17 +11,14 @@ import json
 
 import pytest
 
-from modes import TOKEN, Primary, open_replica
+from modes import TOKEN, open_replica, turso_primary  # noqa: F401 - fixture
 from jetpack_tui.data import PrimaryUnavailableError
 from jetpack_tui.data.turso.hrana import HranaClient
 
 
 @pytest.fixture
-def primary(tmp_path):
-    p = Primary(tmp_path)
-    p.start()
-    yield p
-    p.stop()
+def primary(turso_primary):  # noqa: F811 - the modules' tests say ``primary``
+    return turso_primary
 
 
 def _seed(dl) -> None:

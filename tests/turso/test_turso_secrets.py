@@ -8,7 +8,7 @@ import traceback
 
 import pytest
 
-from modes import TOKEN, Primary, open_replica
+from modes import TOKEN, open_replica, turso_primary  # noqa: F401 - fixture
 from jetpack_tui.data import JetpackError
 from jetpack_tui.data.turso import create_turso_data_layer
 
@@ -24,11 +24,8 @@ def _everything(dl) -> str:
 
 
 @pytest.fixture
-def primary(tmp_path):
-    p = Primary(tmp_path)
-    p.start()
-    yield p
-    p.stop()
+def primary(turso_primary):  # noqa: F811 - the modules' tests say ``primary``
+    return turso_primary
 
 
 def test_token_never_appears_online_or_offline(primary, tmp_path, caplog):

@@ -69,7 +69,10 @@ def test_subcommands_register_from_their_modules():
 
 def test_open_data_layer_local_and_read_only(tmp_path):
     path = str(tmp_path / "a" / "jetpack.db")
-    args = argparse.Namespace(read_only=False)
+    with pytest.raises(cli.LaunchError, match="no such database file.*--create"):
+        cli.open_data_layer(argparse.Namespace(read_only=False), Settings(db=path), environ={})
+    assert not (tmp_path / "a").exists()  # a typo in --db makes no folders
+    args = argparse.Namespace(read_only=False, create=True)
     dl = cli.open_data_layer(args, Settings(db=path), environ={})
     assert dl.location == path and not dl.read_only
     dl.close()

@@ -1,7 +1,8 @@
 """Turso mode of the DataLayer: a pyturso replica, writes decided on the primary.
 
-See :mod:`.engine` for the design, :mod:`.primary` for how transactions run
-on the tursodb sync server, :mod:`.outbox` for offline writes.
+See :mod:`.engine` for the design, :mod:`.plan` for the one request each
+write is on the primary, :mod:`.hrana` for the protocol, :mod:`.offline`
+and :mod:`.outbox` for writes made while the primary is unreachable.
 """
 
 from .engine import TursoEngine

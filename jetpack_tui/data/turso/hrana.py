@@ -1,24 +1,35 @@
-"""Minimal stdlib-only Hrana-over-HTTP client (``POST /v2/pipeline``).
+"""Minimal stdlib-only Hrana-over-HTTP client, speaking the protocol as written.
 
-Used to run statements directly ON THE PRIMARY -- chiefly compare-and-swap
-writes such as task claims, which must not go through an embedded replica's
-push (Turso sync resolves conflicting pushes as silent last-push-wins).
+Used to run statements directly ON THE PRIMARY -- every write (Turso sync
+resolves conflicting replica pushes as silent last-push-wins) and the
+schema.  Each call is ONE HTTP request on a fresh stream (``"baton":
+null``); nothing here ever continues a stream, so no state -- least of all
+an open transaction -- is carried from one request to the next.
 
-Dialect notes for the ``tursodb --sync-server`` primary (see docs/turso-notes.md):
+Two dialects, detected once per client by ``GET <url>/v3``:
 
-* only ``execute`` and ``batch`` requests exist, batons are ignored;
-* ``affected_row_count`` is always 0 and ``last_insert_rowid`` always null:
-  use ``RETURNING`` or a ``SELECT changes()`` step;
-* the server has ONE database connection shared by every request, handled one
-  request at a time.  A ``BEGIN`` left open by one request stays open for all
-  later requests, which is why :meth:`HranaClient.execute` refuses statements
-  that open a transaction and :meth:`HranaClient.batch` wraps its statements
-  in ``BEGIN IMMEDIATE`` ... ``COMMIT`` with a conditional ``ROLLBACK``.
-  :meth:`HranaClient.steps` sends raw steps; only the Turso engine's
-  transaction protocol (:mod:`.primary`) uses it to span several requests.
+* **Hrana 3** (sqld, Turso Cloud; the spec's "Hrana over HTTP"): answers
+  ``GET /v3`` with 2xx.  Requests go to ``POST /v3/pipeline`` and end with a
+  ``{"type": "close"}`` request, so the server frees the stream at once.  A
+  response that still carries a baton is closed with one more request
+  (sent to its ``base_url`` when it names one).
+* **tursodb --sync-server** (0.6.0 .. 0.8.0-pre.4, docs/turso-notes.md):
+  ``GET /v3`` is 404 and ``close`` an HTTP 500, so requests go to ``POST
+  /v2/pipeline`` without ``close``; its batons are always null.
 
-The auth token is sent only as ``Authorization: Bearer ...``; it never appears
-in the client's repr, in exception messages, or in logs.
+Both: integers as JSON strings, positional ``args`` only (tursodb ignores
+``named_args``), ``RETURNING`` instead of ``affected_row_count`` (tursodb
+reports 0).  :meth:`HranaClient.execute` refuses statements that open a
+transaction; :meth:`HranaClient.batch` wraps its statements in ``BEGIN
+IMMEDIATE`` ... ``COMMIT`` with a conditional ``ROLLBACK``;
+:meth:`HranaClient.steps` sends raw steps for :mod:`.plan`, which ends every
+transaction in the same request too.
+
+Errors: connection refused/reset, timeouts, DNS failures and HTTP 502/503/
+504 (a proxy in front of a primary that is down) are :class:`PrimaryUnreachable`;
+everything else is :class:`HranaError`.  The auth token is sent only as
+``Authorization: Bearer ...``; it never appears in the client's repr, in
+exception messages, or in logs.
 """
 
 from __future__ import annotations
@@ -37,6 +48,16 @@ from .hrana_wire import Value, WireError, atomic_steps, decode_rows, normalize_u
 __all__ = ["HranaClient", "HranaError", "PrimaryUnreachable", "StepOutcome", "Value"]
 
 log = logging.getLogger(__name__)
+
+#: Sent with every request: servers (and the tests' recording proxy) can
+#: tell this client's requests from a replica's own (pyturso's push/pull).
+USER_AGENT = "jetpack-tui (hrana)"
+#: HTTP statuses of a proxy/load balancer whose primary is down or overloaded.
+_GATEWAY_DOWN = frozenset({502, 503, 504})
+_CLOSE = {"type": "close"}
+#: tursodb 0.6.0 rolls a transaction back itself when a statement in it
+#: fails; the batch's own ROLLBACK step then reports this (harmless).
+_NOTHING_OPEN = "no transaction is active"
 
 _OPENS_TXN = re.compile(r"^\s*(BEGIN|SAVEPOINT)\b", re.IGNORECASE)
 _TXN_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
@@ -88,10 +109,10 @@ class StepOutcome:
 
 
 class HranaClient:
-    """Execute SQL on a Hrana-over-HTTP server (``POST <url>/v2/pipeline``).
+    """Execute SQL on a Hrana-over-HTTP server.
 
-    Stateless and thread-safe: every call is one HTTP request on a fresh
-    connection (the tursodb sync server closes the connection after each
+    Thread-safe: every call is one HTTP request on a fresh connection and a
+    fresh stream (the tursodb sync server closes the connection after each
     response anyway).
     """
 
@@ -100,9 +121,11 @@ class HranaClient:
         self._scheme = scheme
         self._host = host
         self._port = port if port is not None else (443 if scheme == "https" else 80)
-        self._path = f"{base_path}/v2/pipeline"
+        self._base = base_path
         self._token = auth_token if auth_token is not None else query_token
         self.timeout = timeout
+        #: ``"hrana3"`` (close each stream) or ``"tursodb"``; ``None`` until detected.
+        self.dialect: str | None = None
 
     # -- public ------------------------------------------------------------
     @property
@@ -115,9 +138,9 @@ class HranaClient:
 
     @property
     def url(self) -> str:
-        """Endpoint URL without credentials."""
+        """Base URL without credentials."""
         h = f"[{self._host}]" if ":" in self._host else self._host
-        return f"{self._scheme}://{h}:{self._port}{self._path}"
+        return f"{self._scheme}://{h}:{self._port}{self._base}"
 
     def __repr__(self) -> str:
         auth = "yes" if self._token else "no"
@@ -130,20 +153,16 @@ class HranaClient:
         return text
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """Run one statement; return its rows (use ``RETURNING`` for writes).
+        """Run one statement in autocommit mode; return its rows.
 
         Only the first statement of a multi-statement string is executed by
         tursodb.  Statements opening a transaction (``BEGIN``, ``SAVEPOINT``)
-        are refused: on the shared server connection they would leak into
-        every later request -- use :meth:`batch`.
+        are refused: nothing may outlive the request -- use :meth:`batch`.
         """
         if _OPENS_TXN.match(sql):
-            raise ValueError(
-                "execute() refuses BEGIN/SAVEPOINT (the primary shares one "
-                "connection between all clients); use batch() for transactions"
-            )
-        body = {"requests": [{"type": "execute", "stmt": stmt(sql, params)}]}
-        result = self._single_result(self._post(body))
+            raise ValueError("execute() refuses BEGIN/SAVEPOINT (a transaction must end in the request "
+                             "that opened it); use batch() for transactions")
+        result = self._pipeline({"type": "execute", "stmt": stmt(sql, params)})
         if result.get("type") == "error":
             err = result.get("error") or {}
             raise HranaError(self.redact(str(err.get("message", "statement failed"))), code=err.get("code"))
@@ -183,10 +202,10 @@ class HranaClient:
                 text, user_step = f"batch COMMIT failed: {msg}", None
             else:
                 text, user_step = f"batch statement {idx - 1} failed: {msg}", idx - 1
-            if rollback_err is not None:
+            if rollback_err is not None and _NOTHING_OPEN not in rollback_err.lower():
                 text += "; ROLLBACK also failed: " + rollback_err
             raise HranaError(text, code="BATCH_STEP_ERROR", step=user_step)
-        if rollback_err is not None:
+        if rollback_err is not None and _NOTHING_OPEN not in rollback_err.lower():
             raise HranaError("batch ROLLBACK failed: " + rollback_err, code="BATCH_STEP_ERROR")
         if outcomes[commit_idx].rows is None:
             raise HranaError("batch was not committed", code="PROTOCOL_ERROR")
@@ -195,8 +214,8 @@ class HranaClient:
     def steps(self, steps: Sequence[Step]) -> list[StepOutcome]:
         """Send raw batch steps ``(sql, params, condition)`` in ONE request.
 
-        No transaction is added: the caller owns the protocol.  Transaction
-        control is allowed here on purpose (see :mod:`.primary`).
+        No transaction is added: the caller owns the protocol, and must end
+        every transaction it opens within these steps (see :mod:`.plan`).
         """
         wire = []
         for sql, params, condition in steps:
@@ -204,7 +223,7 @@ class HranaClient:
             if condition is not None:
                 step["condition"] = condition
             wire.append(step)
-        result = self._single_result(self._post({"requests": [{"type": "batch", "batch": {"steps": wire}}]}))
+        result = self._pipeline({"type": "batch", "batch": {"steps": wire}})
         if result.get("type") == "error":
             err = result.get("error") or {}
             raise HranaError(self.redact(str(err.get("message", "batch failed"))), code=err.get("code"))
@@ -233,11 +252,49 @@ class HranaClient:
         except WireError as error:
             raise HranaError(str(error), code="PROTOCOL_ERROR") from None
 
-    def _single_result(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    def _detect(self) -> str:
+        """The server's dialect, asked once: ``GET /v3`` answers 2xx (or asks
+        for credentials) on a Hrana 3 server; tursodb answers 404."""
+        if self.dialect is None:
+            status, _raw = self._http("GET", f"{self._base}/v3", None)
+            self.dialect = "hrana3" if 200 <= status < 300 or status in (401, 403) else "tursodb"
+        return self.dialect
+
+    def _pipeline(self, request: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Send ONE request on a new stream (closed in the same request
+        where the server has ``close``); return its result."""
+        dialect = self._detect()
+        requests = [request, _CLOSE] if dialect == "hrana3" else [request]
+        version = "v3" if dialect == "hrana3" else "v2"
+        try:
+            payload = self._post(f"{self._base}/{version}/pipeline", {"baton": None, "requests": requests})
+        except HranaError as error:
+            if error.status != 404 or dialect != "hrana3":
+                raise
+            self.dialect = "tursodb"  # GET /v3 answered, the pipeline is not there: ask v2
+            return self._pipeline(request)
+        baton = payload.get("baton")
+        if baton:  # the server kept the stream open after all: close it now
+            self._close_stream(str(baton), payload.get("base_url"))
         results = payload.get("results")
-        if not isinstance(results, list) or len(results) != 1:
+        if not isinstance(results, list) or len(results) != len(requests):
+            raise HranaError("malformed pipeline response", code="PROTOCOL_ERROR")
+        if not isinstance(results[0], dict):
             raise HranaError("malformed pipeline response", code="PROTOCOL_ERROR")
         return results[0]
+
+    def _close_stream(self, baton: str, base_url: Any) -> None:
+        path, client = f"{self._base}/v3/pipeline", self
+        if isinstance(base_url, str) and base_url:
+            try:
+                client = HranaClient(base_url, self._token, timeout=self.timeout)
+                path = f"{client._base}/v3/pipeline"
+            except ValueError:
+                log.warning("ignoring an unusable base_url from %s", self._host)
+        try:
+            client._post(path, {"baton": baton, "requests": [_CLOSE]})
+        except HranaError as error:  # the server expires it anyway
+            log.debug("closing a stream failed: %s", error)
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._scheme == "https":
@@ -261,28 +318,29 @@ class HranaClient:
             f"primary at {where} unreachable: {type(error).__name__}: {self.redact(str(error))}",
             code="UNREACHABLE", sent=sent)
 
-    def _post(self, body: Mapping[str, Any]) -> Mapping[str, Any]:
-        data = json.dumps(body, separators=(",", ":")).encode("utf-8")
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    def _http(self, method: str, path: str, data: bytes | None) -> tuple[int, bytes]:
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        where = f"{self._host}:{self._port}"
         conn = self._connection()
+        sent = False
         try:
-            sent = False
-            try:
-                # The server reads the whole body before running anything, so
-                # a failure inside request() means nothing was executed.
-                conn.request("POST", self._path, body=data, headers=headers)
-                sent = True
-                resp = conn.getresponse()
-                status = resp.status
-                raw = resp.read()
-            except (OSError, http.client.HTTPException) as error:
-                raise self._failure(error, sent) from None
+            # The server reads the whole body before running anything, so
+            # a failure inside request() means nothing was executed.
+            conn.request(method, path, body=data, headers=headers)
+            sent = True
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        except (OSError, http.client.HTTPException) as error:
+            raise self._failure(error, sent) from None
         finally:
             conn.close()
 
+    def _post(self, path: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        where = f"{self._host}:{self._port}"
+        status, raw = self._http("POST", path, json.dumps(body, separators=(",", ":")).encode("utf-8"))
         if status != 200:
             text = self.redact(raw[:500].decode("utf-8", "replace").strip())
             if status in (401, 403):
@@ -290,6 +348,8 @@ class HranaClient:
             else:
                 msg = f"HTTP {status} from {where}: {text}"
             log.debug("hrana request failed: %s", msg)
+            if status in _GATEWAY_DOWN:
+                raise PrimaryUnreachable(msg, code=f"HTTP_{status}", sent=True)
             raise HranaError(msg, code=f"HTTP_{status}", status=status)
         try:
             payload = json.loads(raw)

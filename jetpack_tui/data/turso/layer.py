@@ -18,13 +18,13 @@ from collections.abc import Callable
 from .. import clock
 from ..context import StoreContext
 from ..layer_base import DataLayerBase
-from ..errors import InvalidInputError, PrimaryUnavailableError, SchemaMismatchError
+from ..errors import InvalidInputError, PrimaryUnavailableError, SchemaMismatchError, StorageError
 from ..models import Liveness
 from ..schema import latest_version
 from ..store import installed_version
 from .engine import TursoEngine
-from .hrana import HranaClient, PrimaryUnreachable
-from .hrana_wire import base_url, normalize_url
+from .hrana import HranaClient, HranaError, PrimaryUnreachable
+from .hrana_wire import base_url, normalize_url, shown_url
 from .outbox import Outbox
 from .primary import PrimarySession
 from .primary_schema import prepare_primary
@@ -109,7 +109,6 @@ def create_turso_data_layer(
     lease_ttl: float = 120.0,
     retry_base: float = 2.0,
     busy_deadline: float = 10.0,
-    stuck_after: float = 5.0,
     timeout: float = 5.0,
     embedder=None,
 ) -> TursoDataLayer:
@@ -118,7 +117,8 @@ def create_turso_data_layer(
     ``$TURSO_AUTH_TOKEN``), migrating the primary first.  ``sync_interval``
     seconds between background syncs (``None``/0: only ``dl.sync()``);
     ``timeout``: seconds to wait for the primary per request;
-    ``stuck_after``: a transaction held that long on the primary is rolled back.
+    ``busy_deadline``: seconds a write waits for another writer, or retries
+    while the replica catches up, before :class:`StorageBusyError`.
     ``read_only``: writes are refused and the primary is only checked, never
     migrated (the replica still syncs).
 
@@ -128,11 +128,15 @@ def create_turso_data_layer(
     url = url or os.environ.get(URL_ENV)
     if not url:
         raise InvalidInputError(f"no Turso database URL: pass url= or set ${URL_ENV}")
+    try:
+        query_token = normalize_url(url)[4]
+    except ValueError as error:
+        raise InvalidInputError(f"invalid Turso URL {shown_url(url)!r}: {error}") from None
     token = auth_token if auth_token is not None else os.environ.get(TOKEN_ENV) or None
-    token = token or normalize_url(url)[4]  # or ?authToken= in the URL
+    token = token or query_token  # or ?authToken= in the URL
     client = HranaClient(url, token, timeout=timeout)
     where = base_url(url)
-    session = PrimarySession(client, where=where, busy_deadline=busy_deadline, stuck_after=stuck_after)
+    session = PrimarySession(client, where=where, busy_deadline=busy_deadline)
     path = os.fspath(replica_path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     state = SyncState()
@@ -143,6 +147,8 @@ def create_turso_data_layer(
             raise PrimaryUnavailableError(f"cannot create the replica {path}: the primary at {where} is "
                                           f"unreachable ({client.redact(str(error))})") from None
         state.contact_failed(client.redact(str(error)), clock.now())
+    except HranaError as error:  # refused (401), not a Hrana server (404), protocol trouble
+        raise StorageError(f"{where}: {client.redact(str(error))}") from None
     engine = TursoEngine(path, session=session, remote_url=where,
                          auth_token=(lambda: token) if token else None,
                          outbox=Outbox(path + ".outbox.jsonl"), state=state,

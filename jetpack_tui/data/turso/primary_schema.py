@@ -6,10 +6,13 @@ audit triggers must fire exactly once, where the writes happen (the primary).
 
 The migrations are :data:`jetpack_tui.data.schema.MIGRATIONS`, applied by the
 same :func:`jetpack_tui.data.store.migrate` as in local mode, through a Tx
-whose reads go to the primary and whose statements are collected and sent as
-ONE atomic batch (one request instead of ~90).  Statements Turso's engine
-does not have (FTS5 virtual tables, ``libsql_vector_idx`` indexes) are
-skipped, with everything that refers to the skipped tables.
+whose reads go to the primary (each its own autocommit request) and whose
+statements are collected and sent as ONE batch (:mod:`.plan`) that first
+checks every read still returns what it did -- so two processes opening a
+fresh primary at once cannot both migrate it: the second one's batch finds
+the schema changed and changes nothing.  Statements Turso's engine does not
+have (FTS5 virtual tables, ``libsql_vector_idx`` indexes) are skipped, with
+everything that refers to the skipped tables.
 """
 
 from __future__ import annotations
@@ -19,12 +22,16 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import JetpackError, SchemaMismatchError
+from ..backend import TxBase
+from ..driver import translate
+from ..errors import ReadOnlyError, SchemaMismatchError
 from ..schema import latest_version
 from ..store import installed_version, migrate
 from .hrana import HranaClient
 from .outbox import APPLIED_TABLE_SQL
+from .plan import APPLIED, FAILED, build, judge
 from .primary import PrimarySession
+from .recording import Op, Read, Write
 
 log = logging.getLogger(__name__)
 
@@ -45,30 +52,28 @@ BEGIN
 END"""
 
 
-class PrimaryReadTx:
-    """Autocommit reads on the primary (each statement one request)."""
+class PrimaryReadTx(TxBase):
+    """Autocommit reads on the primary (each statement one request), kept as
+    :class:`~.recording.Read` ops so that a batch decided on them can check them."""
 
     def __init__(self, client: HranaClient) -> None:
         self._client = client
+        self.ops: list[Op] = []
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        return self._client.execute(sql, params)
+        found = self._client.execute(sql, params)
+        self.ops.append(Read(sql, tuple(params), found))
+        return found
 
-    def row(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
-        found = self.rows(sql, params)
-        return found[0] if found else None
-
-    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        found = self.row(sql, params)
-        return found[0] if found else None
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        raise ReadOnlyError(f"{self._client.url}: reads only here")
 
 
 class MigrationTx(PrimaryReadTx):
-    """Reads from the primary; writes are collected for one atomic batch."""
+    """Reads from the primary; writes are collected for one guarded batch."""
 
     def __init__(self, client: HranaClient) -> None:
         super().__init__(client)
-        self.statements: list[tuple[str, tuple]] = []
         self.skipped: list[str] = []
         self._missing: set[str] = set()
 
@@ -83,13 +88,31 @@ class MigrationTx(PrimaryReadTx):
         if words & self._missing:
             self.skipped.append(sql)
             return 0
-        self.statements.append((sql, tuple(params)))
+        self.ops.append(Write(sql, tuple(params), None))
         return 0
 
 
 def primary_version(client: HranaClient, where: str) -> int:
     """The primary's schema version; refuses a foreign or newer database."""
-    return installed_version(PrimaryReadTx(client), where)  # type: ignore[arg-type]
+    return installed_version(PrimaryReadTx(client), where)
+
+
+def _migrate(session: PrimarySession, where: str) -> None:
+    """Migrate to the latest version in one guarded request, unless another
+    process got there first (its migration is then the one that counts)."""
+    backoff = session.backoff(f"{where}: the primary's schema kept changing while migrating it")
+    while primary_version(session.client, where) < latest_version():
+        tx = MigrationTx(session.client)
+        migrate(tx, where)
+        for sql in tx.skipped:
+            log.info("%s: skipped on Turso (feature missing there): %s", where, sql.split("\n")[0][:80])
+        plan = build(tx.ops, commit=True)
+        judgement = judge(plan, session.send(plan.steps))
+        if judgement.verdict == APPLIED:
+            return
+        if judgement.verdict == FAILED and primary_version(session.client, where) < latest_version():
+            raise translate(Exception(judgement.error), where)
+        backoff.wait()
 
 
 def prepare_primary(session: PrimarySession, where: str, *, read_only: bool = False) -> int:
@@ -103,18 +126,7 @@ def prepare_primary(session: PrimarySession, where: str, *, read_only: bool = Fa
             raise SchemaMismatchError(f"{where}: schema version {version} needs an upgrade to "
                                       f"{latest_version()}; open it once without --read-only")
         return version
-    if version < latest_version():
-        tx = MigrationTx(client)
-        migrate(tx, where)  # type: ignore[arg-type]
-        for sql in tx.skipped:
-            log.info("%s: skipped on Turso (feature missing there): %s", where, sql.split("\n")[0][:80])
-        try:
-            session.batch(tx.statements)
-        except JetpackError:
-            # Another process may have migrated first (our ALTERs then fail
-            # and the whole batch rolled back): fine if it is now current.
-            if primary_version(client, where) < latest_version():
-                raise
+    _migrate(session, where)
     session.batch([(APPLIED_TABLE_SQL, ()), (OWNER_GUARD_SQL, ())])
     version = primary_version(client, where)
     if version != latest_version():

@@ -48,7 +48,6 @@ class SyncStatus:
     stale_since: float | None
     queued: int
     rejected: int
-    unstuck: int
     last_report: SyncReport | None
 
     @property
@@ -69,7 +68,6 @@ class SyncState:
         self._failed_at_mono: float | None = None
         self._queued = 0
         self._rejected = 0
-        self._unstuck = 0
         self._last_report: SyncReport | None = None
         self._callbacks: list[SyncCallback] = []
 
@@ -108,10 +106,6 @@ class SyncState:
         with self._lock:
             self._queued, self._rejected = queued, rejected
 
-    def unstuck(self, message: str) -> None:
-        with self._lock:
-            self._unstuck += 1
-
     # -- reads (any thread) -------------------------------------------------------
     def offline_recently(self, within: float) -> bool:
         """The primary failed less than ``within`` seconds ago: don't wait
@@ -127,7 +121,7 @@ class SyncState:
     def snapshot(self) -> SyncStatus:
         with self._lock:
             return SyncStatus(self._online, self._last_ok_at, self._last_error, self._stale_since,
-                              self._queued, self._rejected, self._unstuck, self._last_report)
+                              self._queued, self._rejected, self._last_report)
 
     # -- subscribers ----------------------------------------------------------------
     def subscribe(self, callback: SyncCallback) -> Callable[[], None]:
