@@ -25,6 +25,8 @@ DETAIL_TASK = "task-00055"
 MEMORY_QUERY = "database writes"
 #: The section of the task drawer the detail shot scrolls to.
 WHY = "Why blocked"
+#: How far back the time-travel shot goes (typed into the time bar).
+TRAVEL_BACK = "-3h"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,32 @@ async def _help(pilot: Any, waiter: Any) -> None:
     await waiter.until(lambda: isinstance(pilot.app.screen, HelpScreen), what="the help screen")
 
 
+async def _graph(pilot: Any, waiter: Any) -> None:
+    await pilot.press("escape", "7")  # out of the help screen, to the Graph
+    pane = _pane(pilot.app, "graph")
+    await waiter.until(lambda: pane.result is not None and pane.result.focus is not None and not pane.recompute.busy,
+                       what="the graph drawn")
+
+
+async def _trends(pilot: Any, waiter: Any) -> None:
+    await pilot.press("1")
+    await waiter.loaded("overview", what="the overview")
+    await pilot.press("w")
+    await waiter.until(lambda: getattr(pilot.app.screen, "trends", None) is not None, what="the trends")
+
+
+async def _time_travel(pilot: Any, waiter: Any) -> None:
+    app = pilot.app
+    await pilot.press("escape", "2")
+    await waiter.loaded("tasks", what="the tasks pane")
+    await pilot.press("t")
+    await waiter.until(lambda: app.time.past, what="the time bar")
+    await pilot.press("slash", *TRAVEL_BACK, "enter")
+    await waiter.until(lambda: app.time.summary is not None and app.time.summary.moment == app.time.moment
+                       and app.time.moment < app.clock() - 3600, what="the swarm three hours ago")
+    await waiter.loaded("tasks", what="the board in the past")
+
+
 SHOTS: tuple[Shot, ...] = (
     Shot("01-overview", "Needs attention", _show("overview", "1")),
     Shot("02-tasks", "open · by priority", _show("tasks", "2", "d", until=lambda a: not _pane(a, "tasks").drawer_open)),
@@ -99,4 +127,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("07-memory", "newest", _show("memory", "6")),
     Shot("08-memory-search", f"result(s) for “{MEMORY_QUERY}”", _memory_search),
     Shot("09-help", "Keys (esc to close)", _help),
+    Shot("10-graph", "Critical path", _graph),
+    Shot("11-trends", "Trends", _trends),
+    Shot("12-time-travel", "PAST", _time_travel),
 )
