@@ -12,7 +12,7 @@ writes go first, so writes reach the primary in the order they were made.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .. import clock
 from ..errors import ConflictError, JetpackError, PrimaryUnavailableError, StorageBusyError
@@ -20,14 +20,27 @@ from .hrana import HranaError, PrimaryUnreachable
 from .outbox import KEEP_MARKERS_SECONDS, MARK_SQL, PRUNE_SQL, Outbox
 from .recording import queueable
 
-if TYPE_CHECKING:
-    from .engine import TursoEngine
-
 T = TypeVar("T")
 
 
+class EngineSide(Protocol):
+    """What the offline queue needs of the Turso engine that owns it (the
+    engine imports this module; naming it here would make the two one)."""
+
+    state: Any
+    session: Any
+
+    @property
+    def where(self) -> str: ...
+    def safe(self, error: BaseException | str) -> str: ...
+    def rehearse(self, fn: Callable[[Any], Any], refuse_returning: str | None = None) -> Any: ...
+    def wrote(self, statements: list[tuple[str, Any]] | None) -> None: ...
+    def run(self, fn: Callable[..., T], *args: Any) -> T: ...
+    def pull(self) -> bool: ...
+
+
 class OfflineWrites:
-    def __init__(self, engine: "TursoEngine", outbox: Outbox, origin: str, *, retry_after: float) -> None:
+    def __init__(self, engine: EngineSide, outbox: Outbox, origin: str, *, retry_after: float) -> None:
         self.engine = engine
         self.outbox = outbox
         self.origin = origin  # recorded with each replayed entry's marker
