@@ -18,7 +18,7 @@ values whatever this module draws.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .seed_tasks import AGENTS, SeedTask
 
@@ -127,6 +127,10 @@ def _live(task: SeedTask, rng: random.Random, now: float, ready: float) -> _Life
         life.add(now - 7300, "claim", "claimed", owner, owner)
     elif state == "cancelled":
         life.add(now - 3000, "cancel", "cancelled", None, "operator")
+    first = min((e.at for e in life.events[1:]), default=None)
+    if first is not None and first <= task.created:  # the row says it was created after its first claim
+        task.created = first - 300.0
+        life.events[0] = replace(life.events[0], at=task.created)
     return life
 
 

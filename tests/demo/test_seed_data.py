@@ -126,3 +126,21 @@ def test_the_audit_history_tells_how_every_task_got_where_it_is(seeded):
     assert retried, "a failure that went back to the queue"
     beats = dl.engine.rows("SELECT count(*), min(at) FROM change_log WHERE tbl = 'agents' AND op = 'update'")
     assert beats[0][0] > 1000 and manifest.now - beats[0][1] >= 2 * 3600
+
+
+@pytest.mark.parametrize("tasks", [60, 120])
+def test_every_task_is_created_before_anything_else_happens_to_it(tmp_path, tasks):
+    """Time travel infers a task's existence from its first event: a claim
+    before the creation would make it exist before it was created."""
+    path = str(tmp_path / "demo.db")
+    build_demo_database(path, seed=0, tasks=tasks, now=DEMO_EPOCH)
+    with sqlite3.connect(path) as db:
+        events = db.execute("SELECT task_id, action, at FROM task_events ORDER BY at, id").fetchall()
+        created = dict(db.execute("SELECT id, created_at FROM tasks").fetchall())
+    first: dict[str, str] = {}
+    for task_id, action, _at in events:
+        first.setdefault(task_id, action)
+    late = sorted(t for t, action in first.items() if action != "create")
+    assert not late, late
+    creation = {task_id: at for task_id, action, at in events if action == "create"}
+    assert set(creation) == set(created)

@@ -41,7 +41,7 @@ async def test_the_overview_sparklines_and_the_trends_view_show_the_series(histo
         assert total(plots["plot-throughput"]) == {"completed": 1, "failed": 1}
         assert total(plots["plot-claims"]) == {"claims": 3, "operator": 0}
         assert last(plots["plot-queue"]) == {"ready": 1, "blocked": 1, "claimed": 0, "in progress": 1}
-        assert last(plots["plot-agents"]) == {"alive": 1, "busy": 1, "idle": 0}
+        assert last(plots["plot-agents"]) == {"alive": 1, "holding work": 1, "idle": 0}
         queue = plots["plot-queue"].series[0].points
         assert queue[0][1] is None and queue[-1][1] == 1  # before the log: a gap, not a zero
         assert "nothing is known before" in str(screen.query_one("#trends-notes").render())

@@ -4,7 +4,7 @@ better or worse, over the last hour, 12 hours or 7 days?
 Six plots with axes (:class:`~..widgets.time_plot.TimePlot`), one point per
 interval of the window: completions and failures, claims and operator
 actions, retries per interval; the queue depth by status, the agents alive /
-busy / idle, at each interval's end; the median wait from ready to claimed.
+holding work (alive or not) / idle, at each interval's end; the median wait from ready to claimed.
 Read from the audit log's minute rollups (``Insight.trends``) in a worker
 (:class:`~..panes.kit.recompute.Recompute`), again every :data:`EVERY`
 seconds while open.  Intervals nothing can be known about (before the log, or
@@ -44,7 +44,7 @@ PLOTS = (
     ("throughput", "completed / failed per interval", [("completed", "completed"), ("failed", "failed")]),
     ("queue", "queue depth", [("ready", "ready"), ("blocked", "blocked"), ("claimed", "claimed"),
                               ("in progress", "in_progress")]),
-    ("agents", "agents", [("alive", "agents_alive"), ("busy", "agents_busy"), ("idle", "agents_idle")]),
+    ("agents", "agents", [("alive", "agents_alive"), ("holding work", "agents_busy"), ("idle", "agents_idle")]),
     ("wait", "median wait ready → claimed (s)", [("median wait", "median_wait")]),
     ("retries", "retries per interval", [("retries", "retries")]),
     ("claims", "claims / operator actions per interval", [("claims", "claims"), ("operator", "operator")]),

@@ -2,9 +2,9 @@
 
 Sparklines of the last 12 hours from the audit log's minute rollups
 (``Insight.trends``): completions and failures per interval, the queue depth
-(ready, blocked, claimed, in progress) and the agents alive and busy.  They
-are not read by the refresh worker: a :class:`~..kit.recompute.Recompute`
-asks for them when the Overview is shown and then every
+(ready, blocked, claimed, in progress), the agents alive and the agents
+holding work (alive or not: a dead agent's claims count).  They are not
+read by the refresh worker: a :class:`~..kit.recompute.Recompute` asks for them when the Overview is shown and then every
 :data:`EVERY` seconds while it stays shown — a trend does not move with
 each commit, and the first question on a long log builds the rollups once
 (seconds), which must never delay the figures above.  ``w`` opens the full
@@ -33,7 +33,7 @@ LINES = (
     ("claimed", "claimed", "last"),
     ("in progress", "in_progress", "last"),
     ("agents alive", "agents_alive", "last"),
-    ("agents busy", "agents_busy", "last"),
+    ("holding work", "agents_busy", "last"),
 )
 
 
