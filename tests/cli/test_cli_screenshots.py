@@ -34,7 +34,12 @@ VIEWS = {
     "07-memory": "newest 16 of 16 memories",
     "08-memory-search": "result(s) for “database writes”",
     "09-help": "Keys (esc to close)",
+    "10-graph": "Bottlenecks · what finishing unblocks",
+    "11-trends": "median wait ready → claimed",
+    "12-time-travel": "after audit event #",
 }
+#: Views without the live status line: the full-screen trends, the past.
+NOT_LIVE = {"11-trends", "12-time-travel"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -99,7 +104,9 @@ def test_each_view_shows_what_it_is_named_for(runs):
         assert text in shown, f"{name}: {text!r} not on screen"
         # Every picture: the status line with the demo's figures at the frozen moment.
         # (the SVG's text loses the spaces at style changes: the bold counts are looked for one by one)
-        assert all(part in shown for part in ("local demo.db", "agents 4 alive", "2 stale", "2 dead")), name
+        live = all(part in shown for part in ("local demo.db", "agents 4 alive", "2 stale", "2 dead"))
+        assert live == (name not in NOT_LIVE), name
+    assert "◀ PAST" in svg_text((folder / "12-time-travel.svg").read_text(encoding="utf-8"))
 
 
 def test_two_runs_write_byte_identical_svgs(runs):

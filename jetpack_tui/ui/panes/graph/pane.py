@@ -52,6 +52,10 @@ class GraphStale(PaneData):
         self.reload = reload
 
 
+#: A computation this slow is named in the header.
+SLOW_MILLIS = 250
+
+
 class GraphPane(Pane):
     PANE_ID = "graph"
     TITLE = "Graph"
@@ -189,7 +193,9 @@ class GraphPane(Pane):
                 around = len(sub.nodes) - 1
                 text.append(f"around {shorten(clean(result.focus), 40)} ({around} linked"
                             f"{', more not drawn' if sub.truncated else ''}) · ")
-            text.append(f"{result.unfinished:,} unfinished · computed in {result.millis:,.0f} ms")
+            text.append(f"{result.unfinished:,} unfinished")
+            if result.millis >= SLOW_MILLIS:  # why it lags the board (fast ones are noise, and vary)
+                text.append(f" · computed in {result.millis:,.0f} ms")
         self.query_one("#graph-summary", Static).update(text)
 
     # -- the operator moves -------------------------------------------------------------
