@@ -84,7 +84,7 @@ class Waiter:
 
         def ready() -> bool:
             pane = app.dashboard.active_pane
-            return (pane.PANE_ID == pane_id and pane.loaded and not pane.stale and app.summary is not None
+            return (pane.PANE_ID == pane_id and pane.loaded and pane.quiet and not pane.stale and app.summary is not None
                     and not app.refresher.busy and (extra is None or bool(extra(app))))
 
         await self.until(ready, what=what)

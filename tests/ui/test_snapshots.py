@@ -59,7 +59,7 @@ async def _until(pilot, condition, what: str) -> None:
 
 def _loaded(app: JetpackApp) -> bool:
     pane = app.dashboard.active_pane
-    return pane.loaded and app.summary is not None and not app.refresher.busy
+    return pane.loaded and pane.quiet and app.summary is not None and not app.refresher.busy
 
 
 async def _ready(pilot) -> None:
@@ -194,8 +194,7 @@ async def _quiet(pilot, pane_id: str) -> None:
         if not panes:
             return False
         pane = panes.first()
-        extra = getattr(pane, "recompute", None)
-        return pane.loaded and not pane.stale and not app.refresher.busy and not (extra is not None and extra.busy)
+        return pane.loaded and pane.quiet and not pane.stale and not app.refresher.busy
 
     await _until(pilot, done, f"{pane_id} settled")
     await pilot.pause()

@@ -186,6 +186,13 @@ class Pane(Vertical):
         self.loaded = True
         self.stale = False
 
+    @property
+    def quiet(self) -> bool:
+        """No background computation of this pane is running or waiting (the
+        board's stuck check, the graph): what tests and screenshots wait for
+        so a picture does not depend on which thread won."""
+        return True
+
     # -- time travel ------------------------------------------------------------------
     @property
     def moment(self) -> float | None:

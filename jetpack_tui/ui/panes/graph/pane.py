@@ -95,6 +95,10 @@ class GraphPane(Pane):
                                    self._done, name="graph")
 
     @property
+    def quiet(self) -> bool:
+        return self.recompute is None or not self.recompute.busy
+
+    @property
     def dag(self) -> DagView:
         return self.query_one(DagView)
 

@@ -34,6 +34,9 @@ class Col:
     #: As wide as its widest cell (up to ``cap``): ids are never cut.
     auto: bool = False
     cap: int = 48
+    #: An ``auto`` column may shrink to this when nothing else gives way
+    #: (the board's status: ``ready ⚠ all dead`` is cut before the id is).
+    least: int | None = None
     #: Hidden at narrow widths, the highest rank first; 0 is always shown.
     drop: int = 0
 
@@ -58,4 +61,8 @@ def layout(columns: Sequence[Col], width: int, content: Mapping[str, int]) -> tu
     growing = [c for c in shown if c.grow]
     if growing:  # takes what is left; when even the kept columns do not fit, it gives way (never below MIN_GROW)
         widths[growing[0].key] = max(MIN_GROW, widths[growing[0].key] + spare)
+    for col in shown:
+        excess = needed() - room
+        if excess > 0 and col.least is not None:
+            widths[col.key] = max(col.least, widths[col.key] - excess)
     return tuple((c.key, widths[c.key]) for c in shown)

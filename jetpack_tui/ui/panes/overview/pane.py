@@ -109,6 +109,10 @@ class OverviewPane(Pane):
             self, lambda window: app.insight.trends(window, step=WINDOWS[window][0] / POINTS),
             lambda _window, result: self._show_trends(result), name="overview-trends", min_interval=EVERY / 2)
 
+    @property
+    def quiet(self) -> bool:
+        return self.trends_shown and self.trends_recompute is not None and not self.trends_recompute.busy
+
     def compose(self) -> ComposeResult:
         # Scrolls when the terminal is short (80x24): the focused figure is kept in view.
         with VerticalScroll(id="overview-scroll", can_focus=False):

@@ -24,7 +24,7 @@ FLAG = "⚑ "
 COLUMNS: tuple[Col, ...] = (
     Col("id", "id", auto=True, cap=64),
     Col("title", "title", 40, grow=True),
-    Col("status", "status", 11),
+    Col("status", "status", auto=True, cap=19, least=11),
     Col("priority", "prio", 8),
     Col("claimed_by", "claimed by", auto=True, cap=24, drop=2),
     Col("lease", "lease", 11, drop=3),
@@ -67,16 +67,26 @@ def id_cell(task: Task) -> KeyText:
     return key_cell(task.id, label, style="bold" if task.problems else "")
 
 
-def row_cells(task: Task, now: float, palette: Callable[[str], str] | None = None) -> tuple[Text, ...]:
-    """The cells of one task, in :data:`COLUMNS` order (``palette``: theme colours)."""
+def state_cell(task: Task, palette: Callable[[str], str] | None = None, stuck: str | None = None) -> Text:
+    """``ready``, ``blocked``, a status — or ``ready ⚠ cycle``: a pending task
+    that can never run, with its reason in a word (:mod:`.stuck_marks`)."""
+    state = task.state
+    if stuck and task.status == "pending":
+        return cell(f"{state} ⚠ {stuck}", style=_styled("bold", "warn", palette))
+    return cell(state, style=_styled(_STATE_STYLE.get(state, "bold underline"), _STATE_MEANING.get(state), palette))
+
+
+def row_cells(task: Task, now: float, palette: Callable[[str], str] | None = None,
+              stuck: str | None = None) -> tuple[Text, ...]:
+    """The cells of one task, in :data:`COLUMNS` order (``palette``: theme
+    colours; ``stuck``: why it can never run, in a word)."""
     created = task.raw.get("created_at")
     age = cell(created, limit=20, style="italic") if created is not None else cell(ago(task.created_at, now))
     lease = cell(left(task.lease_expires_at, now)) if task.owned else cell("")
-    state = task.state
     return (
         id_cell(task),
         cell(task.title),
-        cell(state, style=_styled(_STATE_STYLE.get(state, "bold underline"), _STATE_MEANING.get(state), palette)),
+        state_cell(task, palette, stuck),
         cell(task.priority, style=_styled(_PRIORITY_STYLE.get(task.priority, ""),
                                           _PRIORITY_MEANING.get(task.priority), palette)),
         cell(task.claimed_by or ""),

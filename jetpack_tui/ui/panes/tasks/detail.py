@@ -47,7 +47,8 @@ def _value(task: Task, name: str) -> Any:
     return "—" if value is None else value
 
 
-def render_detail(detail: TaskDetail, now: float) -> Text:
+def render_detail(detail: TaskDetail, now: float, stuck: list[str] | tuple[str, ...] = ()) -> Text:
+    """``stuck``: why the task can never run (the board's last stuck check)."""
     task = detail.task
     out = Text()
     out.append(shorten(clean(task.title), 200) + "\n", style="bold")
@@ -55,6 +56,10 @@ def render_detail(detail: TaskDetail, now: float) -> Text:
         out.append("⚑ flagged: ", style="bold")
         out.append("; ".join(clean(p) for p in task.problems) + "\n")
     # What an operator asks first (why is it stuck?) comes before the field list.
+    if stuck and task.status == "pending":
+        _heading(out, "⚠ Stuck: it never runs unless someone acts")
+        for line in stuck:
+            out.append(f"{clean(line)}\n")
     _blockers(out, detail)
     _heading(out, "Dependency tree")
     for node in detail.dep_tree:

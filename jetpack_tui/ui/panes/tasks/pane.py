@@ -37,6 +37,7 @@ from .messages import TaskDetailLoaded, TasksChanged, TasksPage, TaskView
 from .operator import WRITE_ACTIONS, TaskOperator
 from .past import fetch_past
 from .query import QUICK_FILTERS, SORT_COLUMNS, TaskQuery
+from .stuck_marks import StuckMarks
 from .table import TaskTable
 
 COUNT_EVERY = 1.0  # seconds between re-counts of a text filter while rows change
@@ -86,6 +87,8 @@ class TasksPane(TablePane):
         #: The sort of the rows shown, when it is not the query's (the past board sorts many by id).
         self._sorted_by: str | None = None
         self._past = None
+        self.stuck = StuckMarks(self, lambda: self.jetpack.insight.stuck(), self._stuck_changed,
+                                lambda: self.jetpack.summary.tasks if self.jetpack.summary else None)
 
     def make_table(self) -> TaskTable:
         return TaskTable(id="tasks-table")
@@ -96,6 +99,8 @@ class TasksPane(TablePane):
 
     def on_mount(self) -> None:
         self._past = self.jetpack.time.states  # the worker reads the past through it
+        self.table.stuck_of = lambda task_id: self.stuck.short(task_id) if self.moment is None else None
+        self.stuck.start()
         self._update_header()
         self.table.set_sort_marker(self.query_state.order_by, self.query_state.descending)
 
@@ -157,12 +162,27 @@ class TasksPane(TablePane):
     def tick(self, now: float) -> None:
         self.now = self.display_now()
         self.table.retick(self.now)
+        if self.moment is None:
+            self.stuck.tick(time.monotonic())
+
+    @property
+    def quiet(self) -> bool:
+        return self.moment is not None or self.stuck.settled
+
+    def _stuck_changed(self) -> None:
+        self.table.retick(self.display_now())
+        self.table.relayout()  # "ready ⚠ all dead" is wider than "ready"
+        self._update_header()
+        if self.drawer_open and self.table.selected_id is not None:
+            self.request_detail()
 
     # -- applying data (UI thread) ----------------------------------------------------
     def on_tasks_page(self, message: TasksPage) -> None:
         if not self.current(message):
             return
         self._set_total(message.total)
+        if self.moment is None:
+            self.stuck.rows_changed(time.monotonic())
         if not message.tasks and self.query_state.offset > 0:  # the page emptied: go to the last one
             self._set_query(self.query_state.with_(offset=0, from_end=True))
             return
@@ -184,6 +204,8 @@ class TasksPane(TablePane):
         table = self.table
         selected, index = table.selected_id, table.cursor_row
         now = self.jetpack.clock()
+        if self.moment is None:
+            self.stuck.rows_changed(time.monotonic())
         order = self._window(message.order)
         for task_id in [k for k in table.tasks if k not in order]:
             table.drop(task_id)
@@ -222,7 +244,8 @@ class TasksPane(TablePane):
             note = message.error or "this task no longer exists"
             self.drawer.show(Text(f"{message.task_id}: {note}", style="italic"))
         else:
-            self.drawer.show(render_detail(message.detail, self.display_now()),
+            stuck = self.stuck.lines(message.task_id) if self.moment is None else []
+            self.drawer.show(render_detail(message.detail, self.display_now(), stuck),
                              keep_scroll=self._detail_for == message.task_id)
         self._detail_for = message.task_id
 
@@ -269,7 +292,8 @@ class TasksPane(TablePane):
         marks = f" · {len(table.marked)} marked" if table.marked else ""
         sorted_by = f" · sorted by id (too many tasks then to sort by {self._sorted_by_wanted()})" \
             if self._sorted_by else ""
-        text = f"{self.query_state.describe()} · {rows}{marks}{sorted_by}"
+        stuck = self.stuck.header() if self.moment is None else ""
+        text = f"{self.query_state.describe()} · {rows}{marks}{stuck}{sorted_by}"
         if text != self._header:
             self._header = text
             self.set_summary(Text(text))

@@ -9,6 +9,7 @@ and ``g``/``ctrl+home`` for its start — and the sort marker in the headers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -39,7 +40,9 @@ class TaskTable(KeyedTable[Task]):
             self.step = step
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(lambda task, now: row_cells(task, now, Palette(self.app)), **kwargs)
+        super().__init__(lambda task, now: row_cells(task, now, Palette(self.app), self.stuck_of(task.id)), **kwargs)
+        #: Set by the pane: why a task can never run, in a word (``None``: it can).
+        self.stuck_of: Callable[[str], str | None] = lambda _task_id: None
         self.sort_marker: tuple[str, bool] = ("priority", False)
         #: Set by the pane: are there rows before / after this page?
         self.more_before = False
