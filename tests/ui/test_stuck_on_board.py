@@ -37,9 +37,14 @@ async def test_work_no_agent_can_do_is_marked_and_the_mark_goes_with_the_cause(m
         pane.table.select("S-1")
         if not pane.drawer_open:
             await pilot.press("d")
-        await wait_for(pilot, lambda: "⚠ Stuck" in str(pane.drawer.query_one(".drawer-body").render()),
+
+        def drawer() -> str:
+            return str(pane.drawer.query_one(".drawer-body").render())
+
+        # (the fixture's T-001 is stuck too: wait for S-1's own drawer)
+        await wait_for(pilot, lambda: drawer().startswith("Port the COBOL ledger") and "⚠ Stuck" in drawer(),
                        what="the reason in the drawer")
-        assert "cobol" in str(pane.drawer.query_one(".drawer-body").render())
+        assert "cobol" in drawer()
         # A foreign writer (the sqlite3 shell) drops the skill: the next check clears the mark.
         with sqlite3.connect(fixture_path) as db:
             db.execute("UPDATE tasks SET required_skills = '[]' WHERE id = 'S-1'")
