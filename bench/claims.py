@@ -83,7 +83,7 @@ def raw_connection(path: str):
     import libsql_experimental as libsql
 
     conn = libsql.connect(path, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA busy_timeout = 60000")  # the same patience as the DataLayer lines (busy_deadline=60)
     conn.execute("PRAGMA synchronous = NORMAL")  # the DataLayer runs with NORMAL too
     return conn
 
