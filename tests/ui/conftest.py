@@ -91,3 +91,23 @@ def pane_data(seen: list, kind: type | None = None) -> list:
 async def settled(pilot, app: JetpackApp) -> None:
     """The active pane has data and no refresh is running or waiting."""
     await wait_for(pilot, lambda: app.dashboard.active_pane.loaded and not app.refresher.busy, what="refresh")
+
+
+#: The board's write keys and the word each one's refusal names.
+BOARD_WRITE_KEYS = (("a", "Assign"), ("r", "Release"), ("u", "Retry"), ("X", "Cancel task"),
+                    ("plus", "Raise priority"))
+
+
+async def assert_write_keys_refused(pilot, app: JetpackApp, reason: str) -> None:
+    """Each of the board's write keys says why it refuses (``reason``: "read-only",
+    "viewing the past") and opens no dialog."""
+    from jetpack_tui.ui.modals.agent_picker import AgentPicker
+    from jetpack_tui.ui.modals.confirm import ConfirmScreen
+
+    for key, what in BOARD_WRITE_KEYS:
+        before = len(app._notifications)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: len(app._notifications) > before, what=f"a word for {key}")
+        note = list(app._notifications)[-1].message
+        assert what in note and reason in note, note
+        assert not isinstance(app.screen, (AgentPicker, ConfirmScreen))

@@ -16,7 +16,7 @@ from jetpack_tui.ui.modals.confirm import ConfirmScreen
 from jetpack_tui.ui.modals.conflict import ConflictScreen
 from jetpack_tui.ui.modals.help_screen import HelpScreen
 
-from .conftest import settled, wait_for
+from .conftest import assert_write_keys_refused, settled, wait_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("frozen_data_clock")]
 
@@ -142,14 +142,7 @@ async def test_read_only_disables_actions_and_their_keys_say_so(make_app, open_d
         assert bindings["pane.filter"].enabled
         for binding_id in ("tasks.assign", "tasks.release", "tasks.retry", "tasks.cancel", "tasks.priority_up"):
             assert not bindings[binding_id].enabled  # shown disabled, not hidden
-        for key, what in (("a", "Assign"), ("r", "Release"), ("u", "Retry"), ("X", "Cancel task"),
-                          ("plus", "Raise priority")):
-            before = len(app._notifications)
-            await pilot.press(key)
-            await wait_for(pilot, lambda: len(app._notifications) > before, what=f"a word for {key}")
-            note = list(app._notifications)[-1].message
-            assert what in note and "read-only" in note, note
-            assert not isinstance(app.screen, (AgentPicker, ConfirmScreen))
+        await assert_write_keys_refused(pilot, app, "read-only")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = {row[3]: row for row in app.screen.rows()}

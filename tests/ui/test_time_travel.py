@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 
 from jetpack_tui.data import create_local_data_layer
-from jetpack_tui.ui.modals.agent_picker import AgentPicker
-from jetpack_tui.ui.modals.confirm import ConfirmScreen
 from jetpack_tui.ui.modals.diff_view import DiffScreen
 from jetpack_tui.ui.widgets.time_bar import TimeBar
 
 from .history_fixtures import LATEST, NOW, T0, agent_rows, board_rows, board_states, history, open_app  # noqa: F401
+from .conftest import assert_write_keys_refused
 from .panes_fixtures import wait_for
 
 pytestmark = pytest.mark.anyio
@@ -126,14 +125,7 @@ async def test_the_past_refuses_every_write_and_esc_returns_live(history):  # no
         await wait_for(pilot, lambda: board.table.has_focus, what="the board focused")
         await quiet(pilot, "tasks")
         board.table.select("e")
-        for key, what in (("a", "Assign"), ("r", "Release"), ("u", "Retry"), ("X", "Cancel task"),
-                          ("plus", "Raise priority")):
-            before = len(app._notifications)
-            await pilot.press(key)
-            await wait_for(pilot, lambda: len(app._notifications) > before, what=f"a word for {key}")
-            note = list(app._notifications)[-1].message
-            assert what in note and "viewing the past" in note, note
-            assert not isinstance(app.screen, (AgentPicker, ConfirmScreen))
+        await assert_write_keys_refused(pilot, app, "viewing the past")
         app.actions.write("release", None, lambda: app.dl.tasks.release("b", by="tester"), target="b")
         await wait_for(pilot, lambda: "release: refused" in list(app._notifications)[-1].message, what="runner")
         await pilot.press("3")
