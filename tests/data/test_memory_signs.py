@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from modes import dl_any, open_replica, turso_primary  # noqa: F401 - fixtures
-from test_memories import foreign, nudge, unit
+from memory_helpers import foreign, nudge, unit
 
 from jetpack_tui.data import create_local_data_layer
 from jetpack_tui.data.memories import EXTERNAL_EMBEDDER
