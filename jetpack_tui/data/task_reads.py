@@ -2,9 +2,11 @@
 
 Every read is bounded by an index: counts come from ``task_counts`` (kept
 by triggers), the ready/blocked split from ``deps_unmet``, a task's blockers
-from the ``task_deps`` reverse index in one query, pages are LIMIT/OFFSET
-over the queue-order index.  libSQL holds the GIL while a query runs, so a
-read that grew with the table would freeze the dashboard.
+from the ``task_deps`` reverse index in one query, and a page goes the way
+:mod:`.task_routes` chooses (an index in the sort's order, a union of
+per-status ranges, a window of an index, or slices of the table).  libSQL
+holds the GIL while a query runs, so a read that grew with the table would
+freeze the dashboard.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from .errors import InvalidInputError, NotFoundError
 from .jsonvalues import dump_json
 from .models import Blockers, Task, TaskEvent
 from .paging import page
+from .task_routes import DIRECT, Route, choose
+from .task_scan import SLICE, sliced_count, sliced_page, union_page, window_page
 from .task_rows import BLOCKED_SQL, EVENT_SELECT, READY_SQL, TASK_SELECT, event_from_row, task_from_row
 
 #: Columns the task list can be sorted by (whitelist: never interpolate input).
@@ -28,6 +32,9 @@ SORTABLE = {
     "lease_expires_at": "t.lease_expires_at", "attempts": "t.attempts",
     "required_skills": "t.required_skills", "dependencies": "t.dependencies",
 }
+#: Ties are broken by queue order within a status (the ``(status, claim_order,
+#: id)`` index gives that order), by age elsewhere, and finally by id.
+TIES = {"priority": (), "status": ("t.claim_order",)}
 
 #: One query for a task's blockers: each listed dependency with its status
 #: (NULL: missing), and whether following unfinished dependencies leads
@@ -90,6 +97,8 @@ class TaskReads:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        #: Rows per slice of a read no index bounds (tests make it small).
+        self.scan_slice = SLICE
 
     def get(self, task_id: str) -> Task:
         return self._engine.read(lambda tx: current(tx, task_id))
@@ -126,28 +135,68 @@ class TaskReads:
         """Tasks matching every given filter, one page at a time (SQL does the
         work).  ``ids`` restricts to those tasks: which of k changed rows still
         match a filter is one indexed query."""
+        paged = isinstance(limit, int) and isinstance(offset, int) and limit >= 0 and offset >= 0
+        route = self._route(order_by, status, claimed_by, ready, parent_id, text, exclude_status, ids, paged)
+        if route.statuses is not None:
+            status, exclude_status = list(route.statuses), ()
         where, params = _filters(status, claimed_by, ready, parent_id, text, exclude_status, ids)
-        column = SORTABLE.get(order_by)
-        if column is None:
-            raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
-        direction = "DESC" if descending else "ASC"
-        ties = "" if order_by == "priority" else f", t.created_at {direction}"
+        terms = order_terms(order_by, descending)
+        if route.kind != "direct":
+            limit, offset = page("", [], limit, offset)[1]
+            best = self._bounded_page(route, where[len(" WHERE "):] or "1", params, terms, limit + offset,
+                                      (status, ready, exclude_status))
+            # the best rowids come in the list's order: the page is their tail
+            chosen = best[offset:offset + limit]
+            where, params, offset = " WHERE t.rowid IN (SELECT value FROM json_each(?))", [
+                dump_json(chosen, what="rowids")], 0
         source = TASK_SELECT
-        if order_by == "priority" and ready is not None and status in (None, "pending"):
-            # the partial index holds exactly these rows in this order; without
-            # statistics the planner would walk (status, ...) and sort instead
-            source += " INDEXED BY tasks_ready" if ready else " INDEXED BY tasks_blocked"
-        sql = f"{source}{where} ORDER BY {column} {direction}{ties}, t.id {direction}"
-        sql, params = page(sql, params, limit, offset)
+        if route.kind == "direct" and route.index is not None:
+            source += f" INDEXED BY {route.index}"
+        sql, params = page(f"{source}{where}{_order(order_by, descending)}", params, limit, offset)
         return [task_from_row(row) for row in self._engine.rows(sql, params)]
+
+    def _bounded_page(self, route: Route, condition: str, params: list[Any], terms, keep: int,
+                      untexted: tuple[Any, Any, Any]) -> list[int]:
+        """The rowids of the best ``keep`` rows by a ``union``, ``window`` or ``sliced`` route."""
+        if route.kind == "union":
+            return union_page(self._engine, route.statuses or (), condition, params, terms, keep)
+        if route.kind == "window":
+            inner, inner_params = "1", []
+            if route.exact:  # the filter but its text: the index holds exactly these rows
+                status, ready, exclude_status = untexted
+                where, inner_params = _filters(status, None, ready, None, None, exclude_status, None)
+                inner = where[len(" WHERE "):] or "1"
+            # a slice, and room for a deep page at the density a window is tried at (> 1/2)
+            found = window_page(self._engine, route.index, inner, inner_params, condition, params, terms, keep,
+                                self.scan_slice + 2 * keep)
+            if found is not None:
+                return found
+        return sliced_page(self._engine, condition, params, terms, keep, self.scan_slice)
+
+    def _route(self, order_by, status, claimed_by, ready, parent_id, text, exclude_status, ids, paged) -> Route:
+        """How this read goes (:mod:`.task_routes`), from the counters: no scan to decide."""
+        if order_by not in SORTABLE:
+            raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
+        if ids is not None or claimed_by is not None or parent_id is not None:
+            return DIRECT  # bounded by their own index
+        return choose(self.counts_by_status(), order_by=order_by, status=status, ready=ready,
+                      exclude_status=exclude_status or (), text=text, bounded_elsewhere=not paged,
+                      slice_rows=self.scan_slice)
 
     def count(self, *, status=None, claimed_by=None, ready=None, parent_id=None, text=None,
               exclude_status: Sequence[str] = (), ids: Iterable[str] | None = None) -> int:
         if (claimed_by is None and parent_id is None and not text and ids is None
                 and (ready is None or status in (None, "pending"))):
             return self._count_from_counters(status, ready, exclude_status)
+        # "id" order: no sort index is wanted, only the route of the filter
+        route = self._route("id", status, claimed_by, ready, parent_id, text, exclude_status, ids, True)
+        if route.statuses is not None:
+            status, exclude_status = list(route.statuses), ()
         where, params = _filters(status, claimed_by, ready, parent_id, text, exclude_status, ids)
-        return int(self._engine.value(f"SELECT count(*) FROM tasks t{where}", params) or 0)
+        if route.kind != "direct":  # a text over many rows: every row is visited, in slices
+            return sliced_count(self._engine, where[len(" WHERE "):], params, self.scan_slice)
+        source = "tasks t" if route.index is None else f"tasks t INDEXED BY {route.index}"
+        return int(self._engine.value(f"SELECT count(*) FROM {source}{where}", params) or 0)
 
     def _count_from_counters(self, status, ready, exclude_status) -> int:
         counts = self.counts_by_status()
@@ -255,11 +304,15 @@ class TaskReads:
         return [str(row[0]) for row in self._engine.rows(sql, [dump_json(ids, what="ids"), *params])]
 
 
-def _order(order_by: str, descending: bool) -> str:
-    """The ORDER BY of :meth:`TaskReads.list` (the board's tests hold the two equal)."""
+def order_terms(order_by: str, descending: bool) -> list[tuple[str, str]]:
+    """``(expression, direction)`` of the list's order: the column, its ties, ``t.id`` last."""
     column = SORTABLE.get(order_by)
     if column is None:
         raise InvalidInputError(f"cannot sort tasks by {order_by!r}")
     direction = "DESC" if descending else "ASC"
-    ties = "" if order_by == "priority" else f", t.created_at {direction}"
-    return f" ORDER BY {column} {direction}{ties}, t.id {direction}"
+    return [(expression, direction) for expression in (column, *TIES.get(order_by, ("t.created_at",)), "t.id")]
+
+
+def _order(order_by: str, descending: bool) -> str:
+    """The ORDER BY of :meth:`TaskReads.list` (the board's tests hold the two equal)."""
+    return " ORDER BY " + ", ".join(f"{e} {d}" for e, d in order_terms(order_by, descending))
