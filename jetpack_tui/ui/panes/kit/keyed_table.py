@@ -19,11 +19,11 @@ from typing import Any, Generic, TypeVar
 from rich.text import Text
 from textual.binding import Binding
 from textual.events import Resize
-from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from ...safe_text import clean, shorten
 from .columns import Col, layout
+from .fixed_cells import FixedCellTable
 
 T = TypeVar("T")
 MARK = "● "
@@ -58,7 +58,7 @@ def _marked(cell: Text) -> KeyText:
 BULK_DROP = 16
 
 
-class KeyedTable(DataTable, Generic[T]):
+class KeyedTable(FixedCellTable, Generic[T]):
     """``render(item, now) -> cells`` builds a row in :attr:`COLUMNS` order."""
 
     BINDINGS = [
