@@ -63,3 +63,23 @@ def test_dependents_are_the_unfinished_tasks_that_wait_for_it(dl):
     dl.tasks.cancel("T-008", by="op")
     assert dl.tasks.dependents("T-002") == []  # a cancelled dependent is not stranded
     assert dl.tasks.dependents("T-003") == [] and dl.tasks.dependents('we"ird') == []
+
+
+@pytest.mark.parametrize("page_size", [2, 200])
+def test_a_text_filter_s_total_is_the_number_of_matches(dl, page_size):
+    """A short first page is every match (no second pass over the table to
+    count them); a full one is counted."""
+    from jetpack_tui.data.changes import ChangeSet
+    from jetpack_tui.ui.panes.base import FetchRequest
+    from jetpack_tui.ui.panes.tasks.fetch import fetch_tasks
+    from jetpack_tui.ui.panes.tasks.messages import TaskView
+
+    for n in range(3):
+        dl.tasks.create(f"find the Needle {n}")
+    query = TaskQuery(quick="all", text="needle")
+    expected = dl.tasks.count(**query.filter_kwargs())
+    assert expected == 3
+    request = FetchRequest(changes=ChangeSet(), view=TaskView(query), generation=1, now=0.0, reload=True,
+                           page_size=page_size)
+    (page,) = [m for m in fetch_tasks(dl, request) if m.__class__.__name__ == "TasksPage"]
+    assert page.total == expected and len(page.tasks) == min(page_size, expected)

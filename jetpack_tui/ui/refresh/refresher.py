@@ -165,7 +165,9 @@ class Refresher(Widget):
             self._pending.reload.update(ids)
         if detail:
             self._pending.detail.update(ids)
-        self._kick()
+        # The operator changed the view: the screen repaints (header, sort marks) first, then the
+        # run reads.  A read holds the GIL, so a run started at once would stretch that repaint.
+        self.call_after_refresh(self._kick)
 
     def reload_all(self) -> None:
         """ctrl+r: reload every visible pane and the counts, read the feed."""

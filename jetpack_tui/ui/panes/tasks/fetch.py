@@ -104,8 +104,14 @@ def fetch_tasks(dl: DataLayer, request: FetchRequest) -> Iterable[PaneData]:
     changed = changes.ids("tasks")
     out: list[PaneData] = []
     if request.reload or len(changed) > MAX_DELTA:
-        total = _total(dl, query, request, count=True) or 0
-        tasks, offset = read_page(dl, query, request.page_size, total)
+        if query.from_end:  # the last page is placed from the total
+            total = _total(dl, query, request, count=True) or 0
+            tasks, offset = read_page(dl, query, request.page_size, total)
+        else:
+            tasks, offset = read_page(dl, query, request.page_size, 0)
+            # with a text the count is one more pass over the table: a short first page is every match
+            short = bool(query.text.strip()) and query.offset == 0 and len(tasks) < request.page_size
+            total = len(tasks) if short else (_total(dl, query, request, count=True) or 0)
         out.append(TasksPage(gen, query, tasks, total, offset))
     elif changed or view.count_due or request.summary is not None:
         # SQL decides which changed rows match the view and where they go among the page's rows:
