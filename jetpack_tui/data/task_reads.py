@@ -21,7 +21,7 @@ from .jsonvalues import dump_json
 from .models import Blockers, Task, TaskEvent
 from .paging import page
 from .task_routes import DIRECT, Route, choose
-from .task_scan import SLICE, sliced_count, sliced_page, union_page, window_page
+from .task_scan import SLICE, WINDOW, sliced_count, sliced_page, union_page, window_page
 from .task_rows import BLOCKED_SQL, EVENT_SELECT, READY_SQL, TASK_SELECT, event_from_row, task_from_row
 
 #: Columns the task list can be sorted by (whitelist: never interpolate input).
@@ -166,9 +166,11 @@ class TaskReads:
                 status, ready, exclude_status = untexted
                 where, inner_params = _filters(status, None, ready, None, None, exclude_status, None)
                 inner = where[len(" WHERE "):] or "1"
-            # a slice, and room for a deep page at the density a window is tried at (> 1/2)
+            # each row of a window is a lookup in the table (random reads when cold): a few pages'
+            # worth, found when at least a quarter of the rows match, else the slices
+            window = min(self.scan_slice, max(WINDOW, 4 * keep))
             found = window_page(self._engine, route.index, inner, inner_params, condition, params, terms, keep,
-                                self.scan_slice + 2 * keep)
+                                window)
             if found is not None:
                 return found
         return sliced_page(self._engine, condition, params, terms, keep, self.scan_slice)
