@@ -177,8 +177,20 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("data/task_reads.py", "order_of", "where"): "_filters(): constant clauses, values as ? params",
     ("data/task_reads.py", "order_of", "order"): "_order(): column from the constant SORTABLE dict, ASC/DESC constants",
     ("data/task_reads.py", "count", "where"): "_filters(): constant clauses, values as ? params",
-    ("data/task_reads.py", "list", "column"): "ORDER BY column from the constant SORTABLE dict (unknown -> refused)",
     ("data/task_reads.py", "list", "where"): "_filters(): constant clauses, values as ? params",
+    ("data/task_reads.py", "list", "sql"): "TASK_SELECT + INDEXED BY a constant index of task_routes + _filters() "
+                                           "+ _order() (SORTABLE constants)",
+    ("data/task_reads.py", "count", "route.index"): "an index name from task_routes' constants",
+    **{("data/task_scan.py", function, expression): why
+       for function, expressions, why in (
+           ("sliced_count", ("bounds", "condition"), "_in_slice() constants; _filters() clauses, values as ? params"),
+           ("sliced_page", ("bounds", "condition", "keys", "order"),
+            "_in_slice() constants; _filters() clauses; order_terms() (SORTABLE constants, ASC/DESC)"),
+           ("window_page", ("condition", "inner", "index", "keys", "order", "outer_order"),
+            "_filters() clauses; an index name from task_routes' constants; order_terms() (SORTABLE constants)"),
+           ("union_page", ("' UNION ALL '.join([part] * len(statuses))", "order"),
+            "the same constant part per status (statuses are ? params); order_terms() (SORTABLE constants)"),
+       ) for expression in expressions},
     ("data/tasks.py", "update.write", "', '.join(sets)"): "'<name> = ?' with name checked against UPDATABLE",
     ("data/turso/engine.py", "_write_statement", "sql"): "the caller's own statement, passed on with its params",
     ("data/turso/engine.py", "rehearse", "sql"): "this engine's own recorded statements, replayed with their params",

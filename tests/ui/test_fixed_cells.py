@@ -5,16 +5,10 @@ moved row and a new theme are still drawn as they are."""
 from __future__ import annotations
 
 import pytest
-from textual.app import App, ComposeResult
 
-from .test_keyed_table import Table, rows
+from .test_keyed_table import Host, Table, rows
 
 pytestmark = pytest.mark.anyio
-
-
-class Host(App):
-    def compose(self) -> ComposeResult:
-        yield Table()
 
 
 def line_of(table: Table, key: str):
