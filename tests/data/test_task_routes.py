@@ -24,7 +24,7 @@ PRIORITIES = ("critical", "high", "medium", "low")
 
 
 def build_awkward(dl) -> None:
-    """~260 tasks in one transaction (one request in Turso mode): 150 old ones
+    """~260 tasks in a few transactions (a request each in Turso mode): 150 old ones
     mostly finished, then a mixed open backlog; dates as epoch seconds and,
     as the seed's default wrote them, as text."""
     rows = [(f"t{n:03d}", f"task {n % 17:02d} {'é' if n % 5 == 0 else ''}", PRIORITIES[n % 4],
@@ -32,9 +32,12 @@ def build_awkward(dl) -> None:
              f"2026-01-01 00:{n % 60:02d}:00" if n % 13 == 0 else 1_700_000_000.0 + n // 2)
             for n in range(260)]
 
+    for start in range(0, len(rows), 40):  # Turso: a request each, well within the primary's 5 s per write
+        dl.engine.write(lambda tx, batch=rows[start:start + 40]: tx.executemany(
+            "INSERT INTO tasks(id, title, priority, dependencies, required_skills, created_at)"
+            " VALUES (?, ?, ?, ?, '[]', ?)", batch))
+
     def shape(tx) -> None:
-        tx.executemany("INSERT INTO tasks(id, title, priority, dependencies, required_skills, created_at)"
-                       " VALUES (?, ?, ?, ?, '[]', ?)", rows)
         tx.execute("UPDATE tasks SET status = 'completed' WHERE rowid <= 150 AND rowid % 9 <> 0")
         tx.execute("UPDATE tasks SET status = 'cancelled' WHERE rowid IN (151, 152)")
         tx.execute("UPDATE tasks SET status = 'claimed', claimed_by = 'agent-' || (rowid % 3),"
@@ -66,14 +69,14 @@ def routed_page(dl, query: TaskQuery, limit: int) -> list[tuple]:
     return [(rowids[f"{task.title}|{task.id or ''}"], task.id or None) for task in tasks]
 
 
-@pytest.mark.parametrize("slice_rows", [8, SLICE])
-def test_every_route_gives_the_plain_query_s_page(dl, slice_rows):
-    """With 8 rows a slice, small sets (12 claimed) go through unions and windows too."""
+def check_every_route(dl, slice_rows: int, offsets=(0, 37), limits=(5, 25)) -> None:
+    """Every filter × sort × direction × text × offset × limit: the routed page is the plain one."""
     build_awkward(dl)
     dl.tasks.reads.scan_slice = slice_rows
-    kinds, compared = set(), 0
+    kinds, compared, most = set(), 0, 0
     for quick, order_by, descending, text, offset, limit in itertools.product(
-            QUICK_FILTERS, SORT_COLUMNS, (False, True), ("", "é"), (0, 37), (5, 25)):
+            QUICK_FILTERS, SORT_COLUMNS, (False, True), ("", "é"), offsets, limits):
+        most += limit
         query = TaskQuery(quick=quick, text=text, order_by=order_by, descending=descending, offset=offset)
         kw = query.filter_kwargs()
         kinds.add(dl.tasks.reads._route(order_by, kw.get("status"), None, kw.get("ready"), None, kw.get("text"),
@@ -82,7 +85,13 @@ def test_every_route_gives_the_plain_query_s_page(dl, slice_rows):
         assert routed_page(dl, query, limit) == expected, (query, limit)
         compared += len(expected)
     assert kinds == {"direct", "union", "window", "sliced"}
-    assert compared > 8_000  # pages were full: the comparison was not between empty lists
+    assert compared > most / 4  # many pages were full: not a comparison of empty lists
+
+
+@pytest.mark.parametrize("slice_rows", [8, SLICE])
+def test_every_route_gives_the_plain_query_s_page(dl, slice_rows):
+    """With 8 rows a slice, small sets (12 claimed) go through unions and windows too."""
+    check_every_route(dl, slice_rows)
 
 
 def test_counts_with_a_text_match_the_plain_count(dl):
