@@ -91,6 +91,11 @@ def _filters(status, claimed_by, ready, parent_id, text, exclude_status, ids) ->
     return where, params
 
 
+def _condition(where: str) -> str:
+    """The condition of a ``_filters`` WHERE clause, to combine in other SQL (``1``: none)."""
+    return where[len(" WHERE "):] or "1"
+
+
 class TaskReads:
     """Reads of one DataLayer's tasks (no writes: see the lifecycle and the
     operator's actions)."""
@@ -143,7 +148,7 @@ class TaskReads:
         terms = order_terms(order_by, descending)
         if route.kind != "direct":
             limit, offset = page("", [], limit, offset)[1]
-            best = self._bounded_page(route, where[len(" WHERE "):] or "1", params, terms, limit + offset,
+            best = self._bounded_page(route, _condition(where), params, terms, limit + offset,
                                       (status, ready, exclude_status))
             # the best rowids come in the list's order: the page is their tail
             chosen = best[offset:offset + limit]
@@ -165,7 +170,7 @@ class TaskReads:
             if route.exact:  # the filter but its text: the index holds exactly these rows
                 status, ready, exclude_status = untexted
                 where, inner_params = _filters(status, None, ready, None, None, exclude_status, None)
-                inner = where[len(" WHERE "):] or "1"
+                inner = _condition(where)
             # each row of a window is a lookup in the table (random reads when cold): a few pages'
             # worth, found when at least a quarter of the rows match, else the slices
             window = min(self.scan_slice, max(WINDOW, 4 * keep))
@@ -196,7 +201,7 @@ class TaskReads:
             status, exclude_status = list(route.statuses), ()
         where, params = _filters(status, claimed_by, ready, parent_id, text, exclude_status, ids)
         if route.kind != "direct":  # a text over many rows: every row is visited, in slices
-            return sliced_count(self._engine, where[len(" WHERE "):], params, self.scan_slice)
+            return sliced_count(self._engine, _condition(where), params, self.scan_slice)
         source = "tasks t" if route.index is None else f"tasks t INDEXED BY {route.index}"
         return int(self._engine.value(f"SELECT count(*) FROM {source}{where}", params) or 0)
 
