@@ -7,6 +7,9 @@ a fixed time to hide a race, and fails loudly when the condition never holds.
 
 from __future__ import annotations
 
+import itertools
+import time
+
 from collections.abc import Callable
 
 import pytest
@@ -71,13 +74,17 @@ def make_app(open_dl, tmp_path):
     return make
 
 
-async def wait_for(pilot, condition: Callable[[], bool], *, what: str = "condition", tries: int = 400) -> None:
-    """Pause (10 ms at a time, at most ``tries`` times) until ``condition()``."""
-    for _ in range(tries):
+async def wait_for(pilot, condition: Callable[[], bool], *, what: str = "condition", tries: int = 400,
+                   seconds: float = 20.0) -> None:
+    """Pause (10 ms at a time) until ``condition()``: at least ``tries`` times and
+    ``seconds`` of wall time (beside other test processes a pause lasts longer)."""
+    deadline = time.monotonic() + seconds
+    for attempt in itertools.count():
         await pilot.pause(0.01)
         if condition():
             return
-    raise AssertionError(f"timed out waiting for {what}")
+        if attempt >= tries and time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
 
 
 def pane_data(seen: list, kind: type | None = None) -> list:

@@ -73,7 +73,7 @@ def make_app(dl: Any, clock: Callable[[], float], *, pane: str, watch: bool = Fa
     return JetpackApp(dl, settings=Settings(**values), clock=clock, watch=watch, start_pane=pane)
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], Any], *, timeout: float = 10.0, what: str = "") -> Any:
+async def wait_for(pilot: Any, predicate: Callable[[], Any], *, timeout: float = 20.0, what: str = "") -> Any:
     """Poll ``predicate`` between pilot pauses until it is truthy (bounded)."""
     deadline = time.monotonic() + timeout
     while True:
